@@ -1,0 +1,155 @@
+"""What a filed request sends, and who sends it: the outbox entries, the senders, the app's worker.
+
+`outbox_messages` is called inside the store's filing transaction, so the request and its messages
+are committed together. Payloads are self-contained (the rendered email, the webhook body): delivery
+never depends on the knowledge base being readable later. Senders read the settings at send time.
+Nothing here imports Flask; `init_delivery(app)` only reads `app.config` and `app.extensions`.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Mapping
+
+from deflect import messages, settings as settings_module
+from deflect.outbox import Sender, Worker
+from deflect.send_errors import SendError
+from deflect.smtp_sender import eml_name, parse_smtp_url, send_smtp, write_eml
+from deflect.store import OutboxEntry, Store
+from deflect.webhook_sender import post_webhook
+
+WEBHOOK_TYPE = "deflect.request.filed"
+WEBHOOK_VERSION = 1
+
+
+def outbox_messages(record: dict, policy, settings: Mapping[str, str | None]) -> list[tuple[str, dict]]:
+    """Return the (channel, payload) pairs of a filed request: support, customer, webhook if set."""
+    to = policy.route(record.get("tag", ""), record.get("plan", ""), record.get("form", ""))
+    sender = policy.organisation["support_email"]
+    entries = [("support", _email(messages.support_message(record, policy, to), sender, [to]))]
+    confirmation = messages.customer_message(record, policy, reply_to=to)
+    if confirmation is not None:
+        entries.append(("customer", _email(confirmation, sender, [confirmation["To"].addresses[0].addr_spec])))
+    if settings.get("DEFLECT_WEBHOOK_URL"):
+        entries.append(("webhook", {"body": json.dumps(webhook_document(record, policy, to), ensure_ascii=False)}))
+    return entries
+
+
+def _email(message, sender: str, recipients: list[str]) -> dict:
+    return {"from": sender, "to": recipients, "message_id": message["Message-ID"], "message": message.as_string()}
+
+
+def webhook_document(record: dict, policy, route: str) -> dict:
+    """Return the webhook's JSON document (schema: docs/webhook.md)."""
+    case = record["case_number"]
+    return {
+        "type": WEBHOOK_TYPE,
+        "version": WEBHOOK_VERSION,
+        "idempotency_key": case,
+        "case_number": case,
+        "created_at": record.get("created_at"),
+        "message_id": messages.message_id(case, "support", sender_domain(policy)),
+        "route": route,
+        "subject": record.get("subject"),
+        "tag": record.get("tag"),
+        "priority": record.get("priority"),
+        "plan": record.get("plan"),
+        "region": record.get("region"),
+        "form": {"id": record.get("form"), "name": record.get("form_name")},
+        "customer": {"email": record.get("email"), "name": record.get("name") or ""},
+        "fields": [{k: f.get(k) for k in ("id", "label", "value")} for f in record.get("fields", [])],
+        "from_page": record.get("from_page"),
+        "shown_articles": [{"title": a.get("title"), "url": a.get("url")} for a in record.get("shown_articles") or []],
+        "targets": {key: record.get(key) for key in ("response_target", "resolution_target", "response_due", "resolution_due")},
+    }
+
+
+def sender_domain(policy) -> str:
+    """Return the domain of the organisation's support address (the Message-ID domain)."""
+    return policy.organisation["support_email"].rpartition("@")[2]
+
+
+def senders_for(settings: Mapping[str, str | None]) -> dict[str, Sender]:
+    """Return the sender of each channel for these settings (SMTP or the mail folder; the webhook)."""
+    mail = _mail_sender(settings)
+    return {"support": mail, "customer": mail, "webhook": _webhook_sender(settings)}
+
+
+def _mail_sender(settings: Mapping[str, str | None]) -> Sender:
+    url = settings.get("DEFLECT_SMTP_URL")
+    if not url:
+        folder = mail_folder(settings)
+
+        def write(entry: OutboxEntry) -> None:
+            try:
+                write_eml(folder, eml_name(entry.case_number, entry.channel), entry.payload["message"])
+            except OSError as error:
+                raise SendError(f"cannot write to {folder}: {error}") from error
+        return write
+
+    def send(entry: OutboxEntry) -> None:
+        try:
+            config = parse_smtp_url(url)
+        except ValueError as error:  # transient: fixing the setting is enough, no retry by hand
+            raise SendError(str(error)) from error
+        send_smtp(config, entry.payload["from"], entry.payload["to"], entry.payload["message"])
+    return send
+
+
+def _webhook_sender(settings: Mapping[str, str | None]) -> Sender:
+    url, secret = settings.get("DEFLECT_WEBHOOK_URL"), settings.get("DEFLECT_WEBHOOK_SECRET")
+
+    def send(entry: OutboxEntry) -> None:
+        if not url:
+            raise SendError("DEFLECT_WEBHOOK_URL is no longer set", permanent=True)
+        post_webhook(url, entry.payload["body"], entry.case_number, secret)
+    return send
+
+
+def mail_folder(settings: Mapping[str, str | None]) -> Path:
+    """Return the folder `.eml` files go to when no mail server is configured."""
+    return Path(settings.get("DEFLECT_DATA_DIR") or "var") / "mail"
+
+
+def describe_delivery(settings: Mapping[str, str | None], case_number: str | None = None) -> str | None:
+    """Return a sentence for the confirmation page when messages go to files, else None."""
+    if settings.get("DEFLECT_SMTP_URL"):
+        return None
+    folder = mail_folder(settings)
+    files = ""
+    if case_number:
+        files = f" ({eml_name(case_number, 'support')} and {eml_name(case_number, 'customer')})"
+    return (f"No mail server is configured (DEFLECT_SMTP_URL is not set), so the emails are written "
+            f"as .eml files to {folder}/{files} instead of being sent.")
+
+
+def store_path(settings: Mapping[str, str | None]) -> Path:
+    """Return the store file of the data dir (used when the app does not hand over its store)."""
+    return Path(settings.get("DEFLECT_DATA_DIR") or "var") / "deflect.sqlite3"
+
+
+def init_delivery(app, store: Store | None = None) -> Worker | None:
+    """Start the app's outbox worker (unless `OUTBOX_WORKER` is false) and keep it in app.extensions."""
+    if not app.config.get("OUTBOX_WORKER", True):
+        return None
+    current = lambda: app_settings(app)  # noqa: E731 - read at every pass, never cached
+    store = store or _app_store(app) or Store(store_path(current())).migrate()
+    worker = Worker(store, lambda: senders_for(current()), interval=float(app.config.get("OUTBOX_INTERVAL", 1.0)))
+    app.extensions["deflect_outbox"] = worker.start()
+    return worker
+
+
+def app_settings(app) -> dict[str, str | None]:
+    """Return the settings, with the app's `DEFLECT_*` config (test mappings included) on top."""
+    values = dict(settings_module.load())
+    values.update({k: v for k, v in app.config.items() if k.startswith("DEFLECT_")})
+    return values
+
+
+def _app_store(app) -> Store | None:
+    """Return the store the app keeps in app.extensions, or one at its STORE_PATH config."""
+    for key in ("deflect_store", "store"):
+        if isinstance(app.extensions.get(key), Store):
+            return app.extensions[key]
+    return Store(app.config["STORE_PATH"]).migrate() if app.config.get("STORE_PATH") else None

@@ -1,0 +1,138 @@
+"""Intake: one submission (from the HTML form or the JSON API) checked and made into a record.
+
+Plain Python: the web layer turns HTTP into a `Submission`, calls `review`, and turns the
+`Review` into a page or JSON. The record has the shape the delivery module renders.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+from deflect import business_hours, guard, subject
+from deflect.forms import Field, Form
+from deflect.policy import Policy
+from deflect.request_rules import Value, check_fields, email_problem, is_empty, is_shown
+
+NAME_MAX = 120
+
+
+@dataclass
+class Submission:
+    """What a customer sent: subject parts (or a typed subject), contact, field values."""
+
+    form: Form
+    email: str
+    values: dict[str, Value]
+    tag: str = ""
+    summary: str = ""
+    typed_subject: str | None = None
+    name: str = ""
+    confirmed: set[str] = field(default_factory=set)
+    from_page: str | None = None
+    shown_articles: list[dict] = field(default_factory=list)
+
+
+@dataclass
+class Review:
+    """The outcome: errors by field, guard findings, and the record when it may be filed."""
+
+    errors: dict[str, str]
+    findings: list[guard.Finding]
+    tag: str
+    summary: str
+    unconfirmed: list[guard.Finding] = field(default_factory=list)
+    record: dict | None = None
+
+
+def case_pattern(policy: Policy) -> re.Pattern:
+    """The shape of this organisation's case numbers, like OLR-2026-000123."""
+    return re.compile(rf"^{re.escape(policy.case_prefix.upper())}-\d{{4}}-\d{{{policy.case_digits},}}$")
+
+
+def case_example(policy: Policy, year: int = 2026) -> str:
+    """An example case number: prefix, year, sequence."""
+    return f"{policy.case_prefix}-{year}-{123:0{policy.case_digits}d}"
+
+
+def subject_errors(sub: Submission, policy: Policy) -> tuple[str, str, dict[str, str]]:
+    """Check the subject (typed or composed); return (tag, summary, errors by part)."""
+    tags = list(sub.form.tags)
+    low, high = policy.subject_min, policy.subject_max
+    if sub.typed_subject is not None:
+        tag, summary = subject.split(sub.typed_subject)
+        problems = subject.check(sub.typed_subject, tags, low, high)
+        return tag or "", summary, {"subject": problems[0].message} if problems else {}
+    problems = subject.check_parts(sub.tag, sub.summary, tags, low, high)
+    return sub.tag.strip(), " ".join(sub.summary.split()), {p.part: p.message for p in problems}
+
+
+def scan_fields(sub: Submission, policy: Policy) -> list[guard.Finding]:
+    """Run the guard over every shown free-text field that has not opted out."""
+    found = []
+    for f in sub.form.fields:
+        value = sub.values.get(f.id)
+        if f.free_text and f.guard and isinstance(value, str) and is_shown(f, sub.values):
+            found.extend(guard.scan(f.id, value, policy.guard_rules))
+    return found
+
+
+def review(sub: Submission, policy: Policy, now: dt.datetime) -> Review:
+    """Check everything; build the record only when nothing is wrong and every finding is confirmed."""
+    tag, summary, errors = subject_errors(sub, policy)
+    if email_problem(sub.email.strip()):
+        errors["email"] = "Contact email: write an address like name@example.com, where we can reach you"
+    if len(sub.name) > NAME_MAX or subject.has_control_characters(sub.name.strip()):
+        errors["name"] = f"Your name: write it on one line, at most {NAME_MAX} characters (or leave it empty)"
+    context = {"case_pattern": case_pattern(policy), "case_example": case_example(policy, now.year)}
+    errors.update(check_fields(sub.form, sub.values, context))
+    findings = scan_fields(sub, policy)
+    result = Review(errors, findings, tag, summary, [f for f in findings if f.key not in sub.confirmed])
+    if not errors and not result.unconfirmed:
+        result.record = build_record(sub, policy, tag, summary, findings, now)
+    return result
+
+
+def _text(f: Field, value: Value) -> str:
+    """A field's answer as text: option labels for choices."""
+    if f.type in ("dropdown", "checkboxes"):
+        chosen = [value] if isinstance(value, str) else value
+        return ", ".join(f.option(c).label for c in chosen if f.option(c))
+    return value.strip()
+
+
+def _choice(sub: Submission, source: str, fallback: str) -> str:
+    """The id chosen in the `plans` or `regions` dropdown, else the fallback."""
+    f = sub.form.field_from(source)
+    value = sub.values.get(f.id) if f else None
+    option = f.option(value) if f and isinstance(value, str) and value else None
+    return option.value if option else fallback
+
+
+def build_record(sub: Submission, policy: Policy, tag: str, summary: str, findings: list, now: dt.datetime) -> dict:
+    """The request as stored and delivered (secrets already redacted)."""
+    plan = _choice(sub, "plans", policy.plans[0].id)
+    region = policy.region(_choice(sub, "regions", policy.default_region))
+    priority = policy.priority(policy.tag(tag).priority)
+    target = policy.target(tag, plan)
+    fields = []
+    for f in sub.form.fields:
+        value = sub.values.get(f.id, "")
+        if is_empty(value) or not is_shown(f, sub.values):
+            continue
+        text = _text(f, value)
+        if f.free_text and f.guard:
+            text = guard.redact(text, policy.guard_rules)
+        fields.append({"id": f.id, "label": f.label, "value": text})
+    return {
+        "form": sub.form.id, "form_name": sub.form.name, "subject": subject.compose(tag, summary),
+        "tag": tag, "summary": summary, "priority": priority.id, "plan": plan,
+        "email": sub.email.strip(), "name": " ".join(sub.name.split()), "fields": fields,
+        "from_page": sub.from_page or None, "shown_articles": sub.shown_articles,
+        "response_target": str(target.response), "resolution_target": str(target.resolution),
+        "response_due": business_hours.due(now, target.response, priority.clock, region, policy.holidays).isoformat(),
+        "resolution_due": business_hours.due(now, target.resolution, priority.clock, region, policy.holidays).isoformat(),
+        "guard": [{"field": f.field, "kind": f.kind, "confirmed": f.key in sub.confirmed} for f in findings],
+        "region": region.id,
+    }

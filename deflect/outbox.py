@@ -1,0 +1,151 @@
+"""The delivery loop: lease a due message, send it, record the outcome; retry with backoff.
+
+One message is leased at a time, so the lease only has to outlast one send (the senders' timeouts),
+and several workers in several processes can share one store: the store's write lock hands each
+message to one of them. A worker that dies leaves its lease to expire; then another takes over.
+"""
+
+from __future__ import annotations
+
+import atexit
+import datetime as dt
+import logging
+import os
+import random
+import socket
+import threading
+import uuid
+from dataclasses import dataclass, field
+from typing import Callable, Mapping
+
+from deflect.send_errors import SendError
+from deflect.store import OutboxEntry, Store, utcnow
+
+log = logging.getLogger(__name__)
+Sender = Callable[[OutboxEntry], None]
+DEFAULT_LEASE = dt.timedelta(minutes=5)  # far above the senders' timeouts (30 s SMTP, 15 s webhook)
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """Exponential backoff with jitter: attempt n waits between half and all of base * factor**(n-1), capped."""
+
+    base: float = 30.0
+    factor: float = 2.0
+    cap: float = 3600.0
+    max_attempts: int = 12  # about a day and a half of trying with the defaults
+
+    def delay(self, attempt: int, rng: random.Random | None = None) -> float:
+        """Return the seconds to wait after failed attempt number `attempt` (1 for the first)."""
+        ceiling = min(self.cap, self.base * self.factor ** max(0, attempt - 1))
+        return ceiling / 2 + (rng or random).uniform(0, ceiling / 2)
+
+
+@dataclass
+class PassResult:
+    """What one delivery pass did, by outbox id."""
+
+    delivered: list[int] = field(default_factory=list)
+    retried: list[int] = field(default_factory=list)
+    failed: list[int] = field(default_factory=list)
+
+
+def worker_id() -> str:
+    """Return a name for a worker that is unique across hosts, processes and threads."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def deliver_pending(
+    store: Store,
+    senders: Mapping[str, Sender],
+    *,
+    worker: str | None = None,
+    lease: dt.timedelta = DEFAULT_LEASE,
+    backoff: Backoff = Backoff(),
+    limit: int = 100,
+    stop: threading.Event | None = None,
+) -> PassResult:
+    """Send up to `limit` due messages, one lease at a time; return what happened."""
+    worker = worker or worker_id()
+    result = PassResult()
+    for _ in range(limit):
+        if stop is not None and stop.is_set():
+            break
+        claimed = store.claim_due(worker, lease, limit=1)
+        if not claimed:
+            break
+        deliver_one(store, claimed[0], senders, worker, backoff, result)
+    return result
+
+
+def deliver_one(store: Store, entry: OutboxEntry, senders: Mapping[str, Sender], worker: str,
+                backoff: Backoff, result: PassResult) -> None:
+    """Send one leased message and record delivered, retry-later or failed."""
+    sender = senders.get(entry.channel)
+    try:
+        if sender is None:
+            raise SendError(f"no sender for channel {entry.channel!r}", permanent=True)
+        sender(entry)
+    except SendError as error:
+        _after_failure(store, entry, worker, backoff, error, result)
+    except Exception as error:  # a bug in a sender must neither stop the loop nor lose the message
+        log.exception("outbox %s (%s %s): unexpected error", entry.id, entry.case_number, entry.channel)
+        _after_failure(store, entry, worker, backoff, SendError(f"{type(error).__name__}: {error}"), result)
+    else:
+        store.mark_delivered(entry.id, worker)  # at once: this is the only window for a repeat
+        result.delivered.append(entry.id)
+        log.info("outbox %s: %s %s delivered", entry.id, entry.case_number, entry.channel)
+
+
+def _after_failure(store: Store, entry: OutboxEntry, worker: str, backoff: Backoff,
+                   error: SendError, result: PassResult) -> None:
+    reason = error.reason
+    if not error.permanent and entry.attempts >= backoff.max_attempts:
+        reason = f"gave up after {entry.attempts} attempts; last: {reason}"
+    if error.permanent or entry.attempts >= backoff.max_attempts:
+        store.mark_failed(entry.id, worker, reason)
+        result.failed.append(entry.id)
+        log.warning("outbox %s: %s %s failed: %s", entry.id, entry.case_number, entry.channel, reason)
+        return
+    wait = max(backoff.delay(entry.attempts), min(error.retry_after or 0.0, backoff.cap))
+    store.mark_retry(entry.id, worker, reason, utcnow() + dt.timedelta(seconds=wait))
+    result.retried.append(entry.id)
+    log.info("outbox %s: %s %s retry in %.0f s: %s", entry.id, entry.case_number, entry.channel, wait, reason)
+
+
+class Worker:
+    """A background thread that runs delivery passes every `interval` seconds until stopped."""
+
+    def __init__(self, store: Store, senders: Callable[[], Mapping[str, Sender]], *, interval: float = 1.0,
+                 lease: dt.timedelta = DEFAULT_LEASE, backoff: Backoff = Backoff()):
+        self.store, self.senders, self.interval = store, senders, interval
+        self.lease, self.backoff = lease, backoff
+        self.id = worker_id()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="deflect-outbox", daemon=True)
+
+    def start(self) -> "Worker":
+        """Start the thread, and stop it cleanly when the interpreter exits."""
+        self._thread.start()
+        atexit.register(self.stop)
+        return self
+
+    def stop(self, timeout: float | None = 60.0) -> None:
+        """Ask the loop to stop after the message in hand and wait for it."""
+        self._stop.set()
+        if self._thread.is_alive() and self._thread is not threading.current_thread():
+            self._thread.join(timeout)
+        atexit.unregister(self.stop)
+
+    @property
+    def alive(self) -> bool:
+        return self._thread.is_alive()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                deliver_pending(self.store, self.senders(), worker=self.id, lease=self.lease,
+                                backoff=self.backoff, stop=self._stop)
+            except Exception:  # the store was busy or a sender table could not be built: try again
+                log.exception("outbox pass failed")
+            self._stop.wait(self.interval)

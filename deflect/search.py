@@ -1,0 +1,397 @@
+"""Knowledge-base search: the Whoosh index of the articles, and the searcher the app keeps open.
+
+This is the only module that imports Whoosh. The API::
+
+    build_index(pages, index_dir)                  # full build in a fresh folder, swapped in atomically
+    update_index(index_dir, changed, removed_paths)  # in place, after a few articles changed
+    index = SearchIndex.open(index_dir)            # one per process, shared by threads
+    response = index.search("cant log in", limit=5)
+    response.results      # [Result(path, title, url, score, snippet, section)]
+    response.did_you_mean # "log in" style correction, or None
+    index.close()
+
+Each article is one document with separate fields for title, front-matter `questions`, tags,
+description, headings and body. Its sections are stored with their anchors: the result links to
+the section that matches the query best, and the snippet comes from that section.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+from whoosh.analysis import LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
+from whoosh.fields import ID, STORED, TEXT, Schema
+from whoosh.query import And, Or, Term
+from whoosh.scoring import BM25F
+
+from deflect.pages import Page
+from deflect.query_words import INDEX_STOP_WORDS, content_words, query_words
+from deflect.search_documents import ArticleRecord, article_record, record_words
+from deflect.snippets import make_snippet
+from deflect.spelling import Speller
+from deflect.synonyms import WORD, Synonyms, fold, load_synonyms
+
+VOCABULARY_FILE = "vocabulary.json"
+SYNONYMS_FILE = "synonyms.json"
+TOKEN_PATTERN = r"\w+(?:\.?\w+)*"
+
+
+def _light_stem(word: str) -> str:
+    """Plural-only stemming for titles: 'passwords' -> 'password', 'address' stays."""
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def _analyzer(light: bool = False):
+    """Tokenize, lower-case, drop stop words, stem (Porter, or plural-only when `light`)."""
+    chain = RegexTokenizer(TOKEN_PATTERN) | LowercaseFilter() | StopFilter(stoplist=INDEX_STOP_WORDS)
+    if light:
+        return chain | StemFilter(stemfn=_light_stem, cachesize=-1)
+    return chain | StemFilter(cachesize=-1)
+
+
+BODY_ANALYZER = _analyzer()
+TITLE_ANALYZER = _analyzer(light=True)
+
+
+@dataclass(frozen=True)
+class Tuning:
+    """Ranking weights, chosen by measurement (benchmarks/search_quality.py, see its README)."""
+
+    title: float = 3.0
+    questions: float = 2.0
+    tags: float = 1.0
+    description: float = 1.0
+    heading: float = 1.5
+    body: float = 1.0
+    B: float = 0.75
+    K1: float = 1.2
+    title_B: float = 0.5
+    coordination: float = 0.0
+    synonym: float = 0.5
+    correction: float = 0.9
+
+
+FIELDS = ("title", "questions", "tags", "description", "heading", "body")
+
+
+def schema() -> Schema:
+    """The index schema: one document per article."""
+    text = dict(analyzer=BODY_ANALYZER, phrase=False)
+    return Schema(
+        path=ID(unique=True, stored=True),
+        title=TEXT(analyzer=TITLE_ANALYZER, phrase=False),
+        questions=TEXT(**text),
+        tags=TEXT(**text),
+        description=TEXT(**text),
+        heading=TEXT(**text),
+        body=TEXT(**text),
+        data=STORED,
+    )
+
+
+def _document(record: ArticleRecord) -> dict:
+    """The Whoosh document of one article; sections are stored for anchors and snippets."""
+    sections = [(s.heading, s.anchor, s.text) for s in record.sections]
+    return dict(
+        path=record.path, title=fold(record.title), questions=fold(record.questions), tags=fold(record.tags),
+        description=fold(record.description), heading=fold("\n".join(s.heading for s in record.sections)),
+        body=fold("\n".join(s.text for s in record.sections)),
+        data=dict(title=record.title, url=record.url, sections=sections),
+    )
+
+
+def _write_articles(writer, pages: list[Page], vocabulary: dict[str, int]) -> None:
+    """Add every page to an open writer and count its words into the vocabulary."""
+    for page in pages:
+        record = article_record(page)
+        for word, count in record_words(record).items():
+            vocabulary[word] = vocabulary.get(word, 0) + count
+        writer.add_document(**_document(record))
+
+
+def _save_vocabulary(folder: Path, vocabulary: dict[str, int]) -> None:
+    """Write the spelling vocabulary next to the index (replaced atomically)."""
+    temporary = folder / f".{VOCABULARY_FILE}.{uuid.uuid4().hex}"
+    temporary.write_text(json.dumps(vocabulary, separators=(",", ":")), encoding="utf-8")
+    os.replace(temporary, folder / VOCABULARY_FILE)
+
+
+def _swap_in(fresh: Path, index_dir: Path) -> None:
+    """Point `index_dir` (a symlink) at `fresh` atomically; remove the folder it pointed at before."""
+    old = index_dir.resolve() if index_dir.is_symlink() else None
+    if index_dir.exists() and not index_dir.is_symlink():
+        retired = index_dir.with_name(f".{index_dir.name}.retired-{uuid.uuid4().hex[:8]}")
+        index_dir.rename(retired)
+        old = retired
+    link = index_dir.with_name(f".{index_dir.name}.link-{uuid.uuid4().hex[:8]}")
+    link.symlink_to(fresh.name)
+    os.replace(link, index_dir)
+    if old is not None and old != fresh:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def build_index(pages: list[Page], index_dir: str | Path, synonyms_file: str | Path | None = None) -> None:
+    """Index `pages` into a fresh folder beside `index_dir`, then swap it in atomically.
+
+    `index_dir` becomes a symlink to the fresh folder, so a reader never sees a half-built index;
+    `synonyms_file` (the writers' `synonyms.yml`) is copied into the index and applied at query time.
+    """
+    index_dir = Path(index_dir).absolute()
+    index_dir.parent.mkdir(parents=True, exist_ok=True)
+    fresh = index_dir.with_name(f"{index_dir.name}.{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:8]}")
+    fresh.mkdir()
+    ix = whoosh_index.create_in(str(fresh), schema())
+    vocabulary: dict[str, int] = {}
+    writer = ix.writer(limitmb=256)
+    _write_articles(writer, pages, vocabulary)
+    writer.commit()
+    ix.close()
+    _save_vocabulary(fresh, vocabulary)
+    (fresh / SYNONYMS_FILE).write_text(json.dumps(load_synonyms(synonyms_file)), encoding="utf-8")
+    _swap_in(fresh, index_dir)
+
+
+def update_index(index_dir: str | Path, changed: list[Page], removed_paths: list[str]) -> None:
+    """Re-index the `changed` pages and delete `removed_paths`, in place (one writer at a time)."""
+    folder = Path(index_dir).resolve()
+    ix = whoosh_index.open_dir(str(folder))
+    vocabulary = json.loads((folder / VOCABULARY_FILE).read_text(encoding="utf-8"))
+    writer = ix.writer(timeout=30.0)
+    for path in [*removed_paths, *(page.path for page in changed)]:
+        writer.delete_by_term("path", path)
+    _write_articles(writer, changed, vocabulary)
+    writer.commit()
+    ix.close()
+    _save_vocabulary(folder, vocabulary)
+
+
+@dataclass(frozen=True)
+class Result:
+    """One article found: `url` has '#anchor' when one section answers best; `snippet` is safe HTML."""
+
+    path: str
+    title: str
+    url: str
+    score: float
+    snippet: str
+    section: str | None = None
+
+
+@dataclass(frozen=True)
+class SearchResponse:
+    """The articles found for a query, best first, and a corrected query when words were misspelled."""
+
+    query: str
+    results: list[Result] = field(default_factory=list)
+    did_you_mean: str | None = None
+
+
+@lru_cache(maxsize=100_000)
+def _terms(field_name: str, word: str) -> tuple[str, ...]:
+    """The indexed terms of one word in one field."""
+    analyzer = TITLE_ANALYZER if field_name == "title" else BODY_ANALYZER
+    return tuple(token.text for token in analyzer(word))
+
+
+def _stem(word: str) -> str | None:
+    """The body term of a word, or None for a stop word."""
+    terms = _terms("body", fold(word))
+    return terms[0] if terms else None
+
+
+class _Generation:
+    """One opened index folder: the Whoosh index, per-thread searchers, vocabulary and synonyms."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.ix = whoosh_index.open_dir(str(folder), readonly=True)
+        vocabulary = json.loads((folder / VOCABULARY_FILE).read_text(encoding="utf-8"))
+        self.speller = Speller(vocabulary)
+        synonyms_path = folder / SYNONYMS_FILE
+        groups = json.loads(synonyms_path.read_text(encoding="utf-8")) if synonyms_path.exists() else []
+        self.synonyms = Synonyms(groups)
+        self.local = threading.local()
+        self.searchers: list = []
+        self.lock = threading.Lock()
+
+    def searcher(self, weighting):
+        """This thread's searcher, refreshed when the index was updated in place."""
+        searcher = getattr(self.local, "searcher", None)
+        now = time.monotonic()
+        if searcher is None:
+            searcher = self.ix.searcher(weighting=weighting)
+            with self.lock:
+                self.searchers.append(searcher)
+            self.local.searcher, self.local.checked = searcher, now
+        elif now - self.local.checked > 1.0:
+            self.local.checked = now
+            if not searcher.up_to_date():
+                fresh = searcher.refresh()
+                with self.lock:
+                    self.searchers.append(fresh)
+                self.local.searcher = searcher = fresh
+                self.speller = Speller(json.loads((self.folder / VOCABULARY_FILE).read_text(encoding="utf-8")))
+        return searcher
+
+    def close(self) -> None:
+        """Close every searcher opened on this folder."""
+        with self.lock:
+            for searcher in self.searchers:
+                searcher.close()
+            self.searchers.clear()
+        self.ix.close()
+
+
+class SearchIndex:
+    """A long-lived, thread-safe searcher over one index folder; picks up a swapped-in rebuild."""
+
+    def __init__(self, index_dir: Path, tuning: Tuning):
+        self.index_dir = index_dir
+        self.tuning = tuning
+        self.weighting = BM25F(B=tuning.B, K1=tuning.K1, title_B=tuning.title_B)
+        self._lock = threading.Lock()
+        self._generation = _Generation(index_dir.resolve())
+        self._checked = time.monotonic()
+
+    @classmethod
+    def open(cls, index_dir: str | Path, tuning: Tuning | None = None) -> "SearchIndex":
+        """Open the index built by `build_index` (once per process, not per request)."""
+        return cls(Path(index_dir).absolute(), tuning or Tuning())
+
+    def _current(self) -> _Generation:
+        """The generation to search: switch once a rebuild has been swapped in (checked each second)."""
+        now = time.monotonic()
+        if now - self._checked > 1.0:
+            with self._lock:
+                self._checked = now
+                folder = self.index_dir.resolve()
+                if folder != self._generation.folder:
+                    # Old searchers stay open for threads still using them; closed in close().
+                    self._retired = getattr(self, "_retired", []) + [self._generation]
+                    self._generation = _Generation(folder)
+        return self._generation
+
+    def search(self, query: str, limit: int = 5) -> SearchResponse:
+        """Return the best `limit` articles for a customer's words."""
+        generation = self._current()
+        return rank(self, generation, generation.searcher(self.weighting), query, limit)
+
+    def close(self) -> None:
+        """Close every searcher; the index object cannot be used afterwards."""
+        for generation in [self._generation, *getattr(self, "_retired", [])]:
+            generation.close()
+
+
+def _known(searcher, word: str) -> bool:
+    """Whether any field of the index has the word (after analysis)."""
+    return any(searcher.doc_frequency(f, t) for f in FIELDS for t in _terms(f, word))
+
+
+def _concept(word: str, weight: float, tuning: Tuning):
+    """One query word searched in every field, each with its weight; None for a stop word."""
+    subqueries = [Term(f, t, boost=getattr(tuning, f) * weight) for f in FIELDS for t in _terms(f, word)]
+    return Or(subqueries) if subqueries else None
+
+
+def _corrections(generation: _Generation, searcher, words: list[str]) -> dict[str, str]:
+    """Corrections for the query words the index does not know."""
+    found = {}
+    for word in words:
+        if not _known(searcher, word):
+            correction = generation.speller.correct(word)
+            if correction:
+                found[word] = correction
+    return found
+
+
+def _synonym_queries(generation: _Generation, words: list[str], tuning: Tuning) -> list:
+    """For each synonym term in the query, its alternatives at the synonym weight."""
+    queries = []
+    for _, _, alternatives in generation.synonyms.alternatives(words):
+        options = []
+        for alternative in alternatives:
+            parts = [_concept(w, tuning.synonym, tuning) for w in content_words(list(alternative))]
+            parts = [p for p in parts if p is not None]
+            if parts:
+                options.append(parts[0] if len(parts) == 1 else And(parts))
+        if options:
+            queries.append(Or(options))
+    return queries
+
+
+@dataclass
+class _Plan:
+    """A query turned into Whoosh subqueries, the stems to highlight and the correction to offer."""
+
+    queries: list
+    stems: set[str]
+    did_you_mean: str | None
+
+
+def _plan(generation: _Generation, searcher, query: str, tuning: Tuning) -> _Plan:
+    """Drop filler words, correct unknown words, add synonyms."""
+    words = query_words(query)
+    content = content_words(words)
+    corrections = _corrections(generation, searcher, content)
+    queries = []
+    for word in content:
+        weight = tuning.correction if word in corrections else 1.0
+        queries.append(_concept(corrections.get(word, word), weight, tuning))
+    corrected = [corrections.get(w, w) for w in words]
+    queries = [q for q in queries if q is not None] + _synonym_queries(generation, corrected, tuning)
+    stems = {t.text for q in queries for t in q.all_tokens()}
+    did_you_mean = " ".join(corrected) if corrections else None
+    return _Plan(queries, stems, did_you_mean)
+
+
+def _best_section(sections: list, stems: set[str]) -> tuple[int, int]:
+    """Index of the section with the most distinct query stems (heading counts double), and that count."""
+    best, best_score = 0, (0, 0)
+    for i, (heading, _, text) in enumerate(sections):
+        found = {_stem(w) for w in WORD.findall(fold(f"{heading} {heading} {text}"))} & stems
+        in_heading = {_stem(w) for w in WORD.findall(fold(heading))} & stems
+        score = (len(found) + len(in_heading), -i)
+        if score > best_score:
+            best, best_score = i, score
+    return best, best_score[0]
+
+
+def _result(hit, stems: set[str]) -> Result:
+    """Build the Result of one hit: title, URL (with the best section's anchor), snippet."""
+    data = hit["data"]
+    sections = data["sections"] or [("", None, "")]
+    index, _ = _best_section(sections, stems)
+    heading, anchor, text = sections[index]
+    url, section = data["url"], None
+    if anchor and len(sections) >= 3:
+        url, section = f"{url}#{anchor}", heading
+
+    def matches(word: str) -> str | None:
+        stem = _stem(word)
+        return stem if stem in stems else None
+
+    return Result(hit["path"], data["title"], url, round(hit.score, 4), make_snippet(text, matches), section)
+
+
+def rank(search_index: SearchIndex, generation: _Generation, searcher, query: str, limit: int) -> SearchResponse:
+    """Run a customer's query and return the best `limit` articles."""
+    tuning = search_index.tuning
+    plan = _plan(generation, searcher, query, tuning)
+    if not plan.queries:
+        return SearchResponse(query, [], plan.did_you_mean)
+    whoosh_query = Or(plan.queries, scale=tuning.coordination or None)
+    hits = searcher.search(whoosh_query, limit=limit)
+    return SearchResponse(query, [_result(hit, plan.stems) for hit in hits], plan.did_you_mean)

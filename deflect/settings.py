@@ -1,0 +1,68 @@
+"""Run-time settings: one table, read from the environment (and a `.env` file)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from dotenv import dotenv_values
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One run-time setting: its environment variable, default and help text."""
+
+    name: str
+    default: str | None
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("DEFLECT_KB", "kb", "The knowledge-base folder: docs/, support.yml, forms/."),
+    Setting("DEFLECT_DATA_DIR", "var", "SQLite store, outbox, search index and local mail folder."),
+    Setting(
+        "DEFLECT_SECRET_KEY",
+        None,
+        "Signs sessions, CSRF and deflection tokens; generated once into the data dir when unset.",
+    ),
+    Setting(
+        "DEFLECT_SMTP_URL",
+        None,
+        "smtp://user:pass@host:port (?starttls=1) or smtps://...; unset: messages are written "
+        "as .eml files under var/mail/.",
+    ),
+    Setting("DEFLECT_WEBHOOK_URL", None, "Also POST each request as JSON to this URL."),
+    Setting("DEFLECT_WEBHOOK_SECRET", None, "Signs webhook bodies with HMAC-SHA256."),
+)
+
+
+def load(environ: dict[str, str] | None = None, env_file: str | Path = ".env") -> dict[str, str | None]:
+    """Return every setting: defaults, then the `.env` file, then the environment."""
+    values: dict[str, str | None] = {s.name: s.default for s in SETTINGS}
+    file_values = dotenv_values(env_file) if Path(env_file).is_file() else {}
+    environ = os.environ if environ is None else environ
+    for setting in SETTINGS:
+        for source in (file_values, environ):
+            if source.get(setting.name):
+                values[setting.name] = source[setting.name]
+    return values
+
+
+def secret_key(data_dir: str | Path, configured: str | None = None) -> str:
+    """Return the configured secret key, or one generated once and kept in the data dir."""
+    if configured:
+        return configured
+    path = Path(data_dir) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # O_EXCL: two processes starting together must agree on one key.
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_hex(32))
+    return path.read_text().strip()

@@ -1,0 +1,136 @@
+"""Send a rendered message by SMTP (DEFLECT_SMTP_URL), or write it as an `.eml` file when unset.
+
+Replies decide what happens next: 5xx is permanent, 4xx and broken connections are worth a retry.
+Once the server has accepted the message, nothing that follows (QUIT, closing) can turn it into an
+error, so an accepted message is never sent again.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import smtplib
+import ssl
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from deflect.send_errors import SendError
+
+DEFAULT_TIMEOUT = 30.0
+DEFAULT_PORTS = {"smtp": 25, "smtps": 465}
+TRUE = ("1", "true", "yes", "on")
+
+
+@dataclass(frozen=True)
+class SmtpUrl:
+    """The parts of `smtp://user:pass@host:port?starttls=1` or `smtps://...`."""
+
+    scheme: str
+    host: str
+    port: int
+    username: str | None = None
+    password: str | None = None
+    starttls: bool = False
+    timeout: float = DEFAULT_TIMEOUT
+
+    def __str__(self) -> str:
+        """Return the URL without the password, for logs and the CLI."""
+        user = f"{self.username}@" if self.username else ""
+        return f"{self.scheme}://{user}{self.host}:{self.port}" + ("?starttls=1" if self.starttls else "")
+
+
+def parse_smtp_url(url: str) -> SmtpUrl:
+    """Parse DEFLECT_SMTP_URL; raise ValueError naming what is wrong."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in DEFAULT_PORTS:
+        raise ValueError(f"DEFLECT_SMTP_URL must start with smtp:// or smtps://, not {parts.scheme or url!r}")
+    if not parts.hostname:
+        raise ValueError("DEFLECT_SMTP_URL has no host: write smtp://user:pass@host:port")
+    query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
+    return SmtpUrl(
+        scheme=parts.scheme,
+        host=parts.hostname,
+        port=parts.port or DEFAULT_PORTS[parts.scheme],
+        username=unquote(parts.username) if parts.username else None,
+        password=unquote(parts.password) if parts.password else None,
+        starttls=query.get("starttls", "").lower() in TRUE,
+        timeout=float(query.get("timeout", DEFAULT_TIMEOUT)),
+    )
+
+
+def send_smtp(config: SmtpUrl, sender: str, recipients: list[str], message: str) -> None:
+    """Hand one message to the SMTP server; raise SendError (permanent on a 5xx reply)."""
+    try:
+        smtp = _open(config)
+    except (smtplib.SMTPException, OSError) as error:
+        raise _classify(error, f"cannot reach {config.host}:{config.port}") from error
+    try:
+        _session(smtp, config, sender, recipients, message.encode("utf-8"))
+    except (smtplib.SMTPException, OSError) as error:
+        raise _classify(error, f"{config.host}:{config.port}") from error
+    finally:
+        _close(smtp)
+
+
+def _open(config: SmtpUrl) -> smtplib.SMTP:
+    if config.scheme == "smtps":
+        return smtplib.SMTP_SSL(config.host, config.port, timeout=config.timeout, context=ssl.create_default_context())
+    return smtplib.SMTP(config.host, config.port, timeout=config.timeout)
+
+
+def _session(smtp: smtplib.SMTP, config: SmtpUrl, sender: str, recipients: list[str], data: bytes) -> None:
+    smtp.ehlo()
+    if config.starttls:
+        smtp.starttls(context=ssl.create_default_context())
+        smtp.ehlo()
+    if config.username:
+        smtp.login(config.username, config.password or "")
+    smtp.sendmail(sender, recipients, data)
+
+
+def _close(smtp: smtplib.SMTP) -> None:
+    """Say goodbye, ignoring every error: the message was accepted or has already failed."""
+    try:
+        smtp.quit()
+    except (smtplib.SMTPException, OSError):
+        smtp.close()
+
+
+def _classify(error: Exception, where: str) -> SendError:
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _ in error.recipients.values()]
+        detail = "; ".join(f"{rcpt}: {code} {_text(reply)}" for rcpt, (code, reply) in error.recipients.items())
+        return SendError(f"{where} refused the recipient: {detail}", permanent=all(c >= 500 for c in codes))
+    if isinstance(error, smtplib.SMTPResponseException):
+        return SendError(f"{where} answered {error.smtp_code} {_text(error.smtp_error)}", permanent=error.smtp_code >= 500)
+    if isinstance(error, smtplib.SMTPNotSupportedError):
+        return SendError(f"{where}: {error} (check ?starttls= and the login in DEFLECT_SMTP_URL)", permanent=True)
+    return SendError(f"{where}: {type(error).__name__}: {error}")
+
+
+def _text(reply: bytes | str) -> str:
+    return reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
+
+
+def eml_name(case_number: str, channel: str) -> str:
+    """Return the file name of one message in the mail folder: `OLR-2026-000123.support.eml`."""
+    return re.sub(r"[^A-Za-z0-9._-]", "_", f"{case_number}.{channel}") + ".eml"
+
+
+def write_eml(folder: str | Path, name: str, message: str) -> Path:
+    """Write a message into the mail folder atomically (a reader never sees half a file)."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(dir=folder, prefix=".", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(message.encode("utf-8"))
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, folder / name)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return folder / name

@@ -1,0 +1,327 @@
+"""The request store: requests, case numbers, outbox, deflections and content gaps (SQLite).
+
+The only module that speaks SQL. Each call opens a short-lived connection, so one Store can be
+shared by threads and processes; SQLite's write lock (BEGIN IMMEDIATE) orders concurrent writers.
+Schema changes are numbered migrations recorded in `PRAGMA user_version`, never "delete the file".
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterator
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: requests with case numbers, the outbox, deflections and content gaps.
+    """
+    CREATE TABLE requests (
+        id INTEGER PRIMARY KEY,
+        case_number TEXT NOT NULL UNIQUE,
+        year INTEGER NOT NULL,
+        seq INTEGER NOT NULL,
+        created_at TEXT NOT NULL,
+        form TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        email TEXT NOT NULL,
+        data TEXT NOT NULL,
+        UNIQUE (year, seq)
+    );
+    CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY,
+        case_number TEXT NOT NULL REFERENCES requests (case_number),
+        channel TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'pending',
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at TEXT NOT NULL,
+        claimed_by TEXT,
+        claimed_until TEXT,
+        last_error TEXT,
+        created_at TEXT NOT NULL,
+        delivered_at TEXT,
+        UNIQUE (case_number, channel)
+    );
+    CREATE INDEX outbox_due ON outbox (status, next_attempt_at);
+    CREATE TABLE deflections (
+        id INTEGER PRIMARY KEY,
+        created_at TEXT NOT NULL,
+        query TEXT NOT NULL,
+        article_url TEXT NOT NULL,
+        article_title TEXT NOT NULL,
+        from_page TEXT
+    );
+    CREATE TABLE content_gaps (
+        query TEXT PRIMARY KEY,
+        first_seen TEXT NOT NULL,
+        last_seen TEXT NOT NULL,
+        count INTEGER NOT NULL,
+        results INTEGER NOT NULL,
+        suggestion TEXT
+    );
+    CREATE TABLE page_feedback (
+        id INTEGER PRIMARY KEY,
+        created_at TEXT NOT NULL,
+        page TEXT NOT NULL,
+        helpful INTEGER NOT NULL
+    );
+    """,
+)
+
+
+def utcnow() -> dt.datetime:
+    """Return the current time, timezone-aware, in UTC."""
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def _stamp(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.timezone.utc).isoformat(timespec="microseconds")
+
+
+@dataclass(frozen=True)
+class OutboxEntry:
+    """One message waiting to be sent (or sent, or failed) for a case."""
+
+    id: int
+    case_number: str
+    channel: str
+    payload: dict
+    status: str
+    attempts: int
+    next_attempt_at: str
+    last_error: str | None
+    created_at: str
+    delivered_at: str | None
+    claimed_by: str | None = None
+    claimed_until: str | None = None
+
+
+class Store:
+    """The SQLite file under the data dir; `Store(path).migrate()` before first use."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+
+    @contextlib.contextmanager
+    def _connect(self, write: bool = False) -> Iterator[sqlite3.Connection]:
+        connection = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        connection.row_factory = sqlite3.Row
+        try:
+            connection.execute("PRAGMA busy_timeout = 30000")
+            connection.execute("PRAGMA foreign_keys = ON")
+            if not write:
+                yield connection
+                return
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                yield connection
+            except BaseException:
+                connection.execute("ROLLBACK")
+                raise
+            connection.execute("COMMIT")
+        finally:
+            connection.close()
+
+    def migrate(self) -> "Store":
+        """Create the file or bring its schema up to date; safe to call from every process."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self._connect() as connection:
+            connection.execute("PRAGMA journal_mode = WAL")
+        with self._connect(write=True) as connection:
+            version = connection.execute("PRAGMA user_version").fetchone()[0]
+            for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+                for statement in filter(str.strip, script.split(";")):
+                    connection.execute(statement)
+                connection.execute(f"PRAGMA user_version = {number}")
+        return self
+
+    def schema_version(self) -> int:
+        """Return the number of migrations applied."""
+        with self._connect() as connection:
+            return connection.execute("PRAGMA user_version").fetchone()[0]
+
+    # Requests -----------------------------------------------------------------------------
+
+    def file_request(
+        self,
+        *,
+        prefix: str,
+        digits: int,
+        form: str,
+        subject: str,
+        email: str,
+        data: dict,
+        outbox: Callable[[str], list[tuple[str, dict]]] = lambda case: [],
+        now: dt.datetime | None = None,
+    ) -> str:
+        """Number and commit a request with its outbox messages in one transaction.
+
+        `outbox(case_number)` returns the (channel, payload) pairs to send; they are committed
+        with the request, so a stored request is never left without its messages.
+        """
+        now = now or utcnow()
+        with self._connect(write=True) as connection:
+            row = connection.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM requests WHERE year = ?", (now.year,))
+            seq = row.fetchone()[0]
+            case_number = f"{prefix}-{now.year}-{seq:0{digits}d}"
+            record = dict(data, case_number=case_number, created_at=_stamp(now))
+            connection.execute(
+                "INSERT INTO requests (case_number, year, seq, created_at, form, subject, email, data)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (case_number, now.year, seq, _stamp(now), form, subject, email, json.dumps(record)),
+            )
+            for channel, payload in outbox(case_number):
+                connection.execute(
+                    "INSERT INTO outbox (case_number, channel, payload, next_attempt_at, created_at)"
+                    " VALUES (?, ?, ?, ?, ?)",
+                    (case_number, channel, json.dumps(payload), _stamp(now), _stamp(now)),
+                )
+        return case_number
+
+    def get_request(self, case_number: str) -> dict | None:
+        """Return the stored request with this case number, or None."""
+        with self._connect() as connection:
+            row = connection.execute("SELECT data FROM requests WHERE case_number = ?", (case_number,)).fetchone()
+        return json.loads(row["data"]) if row else None
+
+    def list_requests(self, limit: int = 100) -> list[dict]:
+        """Return the newest requests first."""
+        with self._connect() as connection:
+            rows = connection.execute("SELECT data FROM requests ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
+        return [json.loads(row["data"]) for row in rows]
+
+    # Outbox -------------------------------------------------------------------------------
+
+    def claim_due(self, worker: str, lease: dt.timedelta, limit: int = 10, now: dt.datetime | None = None) -> list[OutboxEntry]:
+        """Lease up to `limit` pending messages that are due to `worker`; others skip them."""
+        now = now or utcnow()
+        with self._connect(write=True) as connection:
+            rows = connection.execute(
+                "SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= ?"
+                " AND (claimed_until IS NULL OR claimed_until < ?) ORDER BY id LIMIT ?",
+                (_stamp(now), _stamp(now), limit),
+            ).fetchall()
+            ids = [row["id"] for row in rows]
+            for entry_id in ids:
+                connection.execute(
+                    "UPDATE outbox SET claimed_by = ?, claimed_until = ?, attempts = attempts + 1 WHERE id = ?",
+                    (worker, _stamp(now + lease), entry_id),
+                )
+        return [self.outbox_entry(entry_id) for entry_id in ids]
+
+    def mark_delivered(self, entry_id: int, worker: str, now: dt.datetime | None = None) -> bool:
+        """Record that a message was accepted by the mail server or webhook; return False if already so.
+
+        Not guarded by the claim: a send that outlived its lease still happened, and recording it
+        stops the worker that took over from sending it again after a failure of its own.
+        """
+        with self._connect(write=True) as connection:
+            cursor = connection.execute(
+                "UPDATE outbox SET status = 'delivered', delivered_at = ?, claimed_by = NULL, claimed_until = NULL"
+                " WHERE id = ? AND status != 'delivered'",
+                (_stamp(now or utcnow()), entry_id),
+            )
+        return cursor.rowcount == 1
+
+    def mark_failed(self, entry_id: int, worker: str, reason: str, now: dt.datetime | None = None) -> bool:
+        """Record a permanent failure; the message is not tried again unless retried by hand."""
+        with self._connect(write=True) as connection:
+            cursor = connection.execute(
+                "UPDATE outbox SET status = 'failed', last_error = ?, claimed_by = NULL, claimed_until = NULL"
+                " WHERE id = ? AND claimed_by = ? AND status = 'pending'",
+                (reason, entry_id, worker),
+            )
+        return cursor.rowcount == 1
+
+    def mark_retry(self, entry_id: int, worker: str, reason: str, at: dt.datetime) -> bool:
+        """Release a claimed message to be tried again at `at`."""
+        with self._connect(write=True) as connection:
+            cursor = connection.execute(
+                "UPDATE outbox SET claimed_by = NULL, claimed_until = NULL, last_error = ?, next_attempt_at = ?"
+                " WHERE id = ? AND claimed_by = ? AND status = 'pending'",
+                (reason, _stamp(at), entry_id, worker),
+            )
+        return cursor.rowcount == 1
+
+    def retry(self, entry_id: int, now: dt.datetime | None = None) -> bool:
+        """Make a failed message, or a pending one nobody holds, due now with a fresh count of attempts.
+
+        Returns False for a delivered message or one a worker is sending right now.
+        """
+        stamp = _stamp(now or utcnow())
+        with self._connect(write=True) as connection:
+            cursor = connection.execute(
+                "UPDATE outbox SET status = 'pending', next_attempt_at = ?, attempts = 0, claimed_by = NULL,"
+                " claimed_until = NULL WHERE id = ? AND (status = 'failed' OR (status = 'pending'"
+                " AND (claimed_until IS NULL OR claimed_until < ?)))",
+                (stamp, entry_id, stamp),
+            )
+        return cursor.rowcount == 1
+
+    def outbox_entry(self, entry_id: int) -> OutboxEntry | None:
+        """Return one outbox entry, or None when there is none with this id."""
+        with self._connect() as connection:
+            row = connection.execute("SELECT * FROM outbox WHERE id = ?", (entry_id,)).fetchone()
+        return _entry(row) if row else None
+
+    def list_outbox(self, statuses: tuple[str, ...] = ("pending", "failed", "delivered")) -> list[OutboxEntry]:
+        """Return the outbox entries with these statuses, oldest first."""
+        marks = ",".join("?" * len(statuses))
+        with self._connect() as connection:
+            rows = connection.execute(f"SELECT * FROM outbox WHERE status IN ({marks}) ORDER BY id", statuses).fetchall()
+        return [_entry(row) for row in rows]
+
+    # Deflections, content gaps, page feedback ----------------------------------------------
+
+    def record_deflection(self, query: str, article_url: str, article_title: str, from_page: str | None = None) -> None:
+        """Record that an article answered a customer who was about to file a request."""
+        with self._connect(write=True) as connection:
+            connection.execute(
+                "INSERT INTO deflections (created_at, query, article_url, article_title, from_page) VALUES (?, ?, ?, ?, ?)",
+                (_stamp(utcnow()), query, article_url, article_title, from_page),
+            )
+
+    def list_deflections(self) -> list[dict]:
+        """Return every recorded deflection, oldest first."""
+        with self._connect() as connection:
+            rows = connection.execute("SELECT * FROM deflections ORDER BY id").fetchall()
+        return [dict(row) for row in rows]
+
+    def record_content_gap(self, query: str, results: int, suggestion: str | None) -> None:
+        """Count a query the knowledge base could not answer (same query, case-insensitive, counts up)."""
+        key = " ".join(query.lower().split())[:500]
+        now = _stamp(utcnow())
+        with self._connect(write=True) as connection:
+            connection.execute(
+                "INSERT INTO content_gaps (query, first_seen, last_seen, count, results, suggestion)"
+                " VALUES (?, ?, ?, 1, ?, ?) ON CONFLICT (query) DO UPDATE SET"
+                " last_seen = excluded.last_seen, count = count + 1, results = excluded.results,"
+                " suggestion = excluded.suggestion",
+                (key, now, now, results, suggestion),
+            )
+
+    def list_content_gaps(self) -> list[dict]:
+        """Return the content gaps, most asked first."""
+        with self._connect() as connection:
+            rows = connection.execute("SELECT * FROM content_gaps ORDER BY count DESC, last_seen DESC").fetchall()
+        return [dict(row) for row in rows]
+
+    def record_page_feedback(self, page: str, helpful: bool) -> None:
+        """Record a "Was this page helpful?" answer from the site."""
+        with self._connect(write=True) as connection:
+            connection.execute(
+                "INSERT INTO page_feedback (created_at, page, helpful) VALUES (?, ?, ?)",
+                (_stamp(utcnow()), page[:500], int(helpful)),
+            )
+
+
+def _entry(row: sqlite3.Row) -> OutboxEntry:
+    return OutboxEntry(
+        id=row["id"], case_number=row["case_number"], channel=row["channel"], payload=json.loads(row["payload"]),
+        status=row["status"], attempts=row["attempts"], next_attempt_at=row["next_attempt_at"],
+        last_error=row["last_error"], created_at=row["created_at"], delivered_at=row["delivered_at"],
+        claimed_by=row["claimed_by"], claimed_until=row["claimed_until"],
+    )

@@ -1,0 +1,92 @@
+"""The subject-line rule: `[TAG] summary`, composed by the form and checked when typed or sent.
+
+Every message says what to write instead; a tag in the wrong case or with a typo gets the right
+one suggested (difflib), so `[high] x` and `[HIHG] Points missing` tell the customer the fix.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from dataclasses import dataclass
+
+SHAPE = re.compile(r"^\[(?P<tag>[^\[\]]*)\]\s*(?P<summary>.*)$", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class SubjectError:
+    """One problem with a subject: which part (`tag`, `summary` or `subject`) and the fix."""
+
+    part: str
+    message: str
+
+
+def has_control_characters(text: str) -> bool:
+    """True when `text` holds a line break, tab or another control or format character."""
+    return any(unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") for ch in text)
+
+
+def compose(tag: str, summary: str) -> str:
+    """Return the subject line `[TAG] summary` from the tag picker and the summary."""
+    return f"[{tag.strip()}] {' '.join(summary.split())}"
+
+
+def split(subject: str) -> tuple[str | None, str]:
+    """Return (tag, summary) of a typed subject; the tag is None when there are no brackets."""
+    match = SHAPE.match(subject.strip())
+    if not match:
+        return None, subject.strip()
+    return match.group("tag").strip(), match.group("summary").strip()
+
+
+def tag_problem(tag: str | None, tags: list[str], summary: str) -> SubjectError | None:
+    """Check the tag against the allowed tags; suggest the right spelling."""
+    example = summary or "Points not awarded for quizzes"
+    listed = ", ".join(f"[{t}]" for t in tags)
+    if not tag:
+        return SubjectError("tag", f"Subject: start with a tag in brackets, one of {listed}, "
+                                   f"like [{tags[0]}] {example}")
+    if tag in tags:
+        return None
+    if tag.upper() in tags:
+        return SubjectError("tag", f"Subject: write the tag in capitals: [{tag.upper()}] {example}, "
+                                   f"not [{tag}]")
+    close = difflib.get_close_matches(tag.upper(), tags, n=1, cutoff=0.6)
+    if close:
+        return SubjectError("tag", f"Subject: unknown tag [{tag}]; did you mean [{close[0]}]? "
+                                   f"Write [{close[0]}] {example}")
+    return SubjectError("tag", f"Subject: unknown tag [{tag}]; use one of {listed}")
+
+
+def summary_problem(summary: str, low: int, high: int) -> SubjectError | None:
+    """Check the summary's length: long enough to mean something, short enough for a subject."""
+    if has_control_characters(summary):
+        return SubjectError("summary", "Subject: write the summary on one line, without line breaks, "
+                                       "tabs or control characters")
+    length = len(summary)
+    if length < low:
+        return SubjectError("summary", f"Subject: the summary has {length} characters; describe the problem "
+                                       f"in {low} to {high}, like \"Students not receiving points for quizzes\"")
+    if length > high:
+        return SubjectError("summary", f"Subject: the summary has {length} characters; shorten it to at most "
+                                       f"{high} and put the details in the form")
+    return None
+
+
+def check(subject: str, tags: list[str], low: int, high: int) -> list[SubjectError]:
+    """Return every problem of a typed subject line (empty when it is well-formed)."""
+    if has_control_characters(subject.strip()):
+        return [SubjectError("subject", "Subject: write it on one line, without line breaks, tabs or "
+                                        "control characters, like [HIGH] Points missing for quizzes")]
+    tag, summary = split(subject)
+    found = [tag_problem(tag, tags, summary), summary_problem(summary, low, high)]
+    return [error for error in found if error]
+
+
+def check_parts(tag: str, summary: str, tags: list[str], low: int, high: int) -> list[SubjectError]:
+    """Return the problems of a subject composed from the tag picker and the summary field."""
+    found = [tag_problem(tag.strip() or None, tags, summary.strip()),
+             summary_problem(" ".join(summary.split()) if not has_control_characters(summary.strip())
+                             else summary, low, high)]
+    return [error for error in found if error]

@@ -1,0 +1,139 @@
+"""`deflect check`: a writer's mistake fails with the file, the line and the fix."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from deflect.check import run_checks
+from deflect.cli import main
+from tests.kb_copies import PROJECT, copy_kb
+
+ARTICLE = "faq/accounts/reset-password.md"
+
+
+def edit(path: Path, old: str, new: str, count: int = 1) -> None:
+    text = path.read_text()
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, count))
+
+
+def check(kb, *args: str):
+    """Run `deflect check --kb` through the command line, as CI does."""
+    return CliRunner().invoke(main, ["check", "--kb", str(kb.root), *args])
+
+
+def test_the_project_knowledge_base_passes(tmp_path):
+    result = check(copy_kb(tmp_path))
+    assert result.exit_code == 0, result.output
+    assert "OK: 0 error(s)" in result.output
+
+
+def break_link(kb):
+    edit(kb.docs / ARTICLE, "](../../", "](../../no-such-folder/")
+
+
+def drop_title(kb):
+    edit(kb.docs / ARTICLE, "title: ", "old_title: ")
+
+
+def unknown_tag(kb):
+    edit(kb.docs / ARTICLE, "tags:\n  - ", "tags:\n  - nosuchtag\n  - ")
+
+
+def leave_out_of_nav(kb):
+    (kb.docs / "faq/accounts/new-article.md").write_text(
+        (kb.docs / ARTICLE).read_text().replace("title: ", "title: A new article about ", 1))
+
+
+def break_anchor(kb):
+    edit(kb.docs / ARTICLE, "](../../troubleshooting/sso-sign-in-failures.md", "](../../troubleshooting/sso-sign-in-failures.md#no-such-heading")
+
+
+def duplicate_title(kb):
+    title = re.search(r"^title: (.+)$", (kb.docs / ARTICLE).read_text(), re.M).group(1)
+    edit(kb.docs / "faq/billing/invoices.md", "title: ", f"title: {title}\nold_title: ")
+
+
+def invalid_support_yml(kb):
+    edit(kb.support_file, "high: { response: 8h,", "high: { response: eight hours,")
+
+
+def troubleshooting_without_fix(kb):
+    edit(kb.docs / "troubleshooting/sync-delays.md", "## Fix", "## How to fix it")
+
+
+def unknown_directive(kb):
+    edit(kb.docs / "support-guide/escalation.md", "<!-- deflect: escalation -->", "<!-- deflect: escalations -->")
+
+
+@pytest.mark.parametrize(
+    "mistake, file, message",
+    [
+        (break_link, ARTICLE, "broken link"),
+        (drop_title, ARTICLE, "front matter has no `title`"),
+        (unknown_tag, ARTICLE, "unknown tag `nosuchtag`"),
+        (leave_out_of_nav, "faq/accounts/new-article.md", "not in the navigation: add `- faq/accounts/new-article.md`"),
+        (break_anchor, ARTICLE, "has no heading `#no-such-heading`"),
+        (duplicate_title, "faq/billing/invoices.md", "is also used by"),
+        (invalid_support_yml, "../support.yml", "is not a duration"),
+        (troubleshooting_without_fix, "troubleshooting/sync-delays.md", "`## Fix`"),
+        (unknown_directive, "support-guide/escalation.md", "unknown directive `deflect: escalations`"),
+    ],
+    ids=lambda value: getattr(value, "__name__", None),
+)
+def test_a_mistake_fails_the_check_and_names_the_file(tmp_path, mistake, file, message):
+    kb = copy_kb(tmp_path)
+    mistake(kb)
+    result = check(kb)
+    assert result.exit_code == 1
+    named = str((kb.docs / file).resolve()).replace(str(Path.cwd()) + "/", "")
+    lines = [line for line in result.output.splitlines() if message in line]
+    assert lines, result.output
+    assert any(line.startswith(named) for line in lines), result.output
+
+
+def test_errors_in_an_article_point_at_the_line(tmp_path):
+    kb = copy_kb(tmp_path)
+    unknown_tag(kb)
+    problems = [p for p in run_checks(kb, build=False) if "nosuchtag" in p.message]
+    assert problems and problems[0].line == 4
+    assert "tags.yml" in problems[0].message
+
+
+def test_a_broken_link_suggests_the_page_it_probably_meant(tmp_path):
+    kb = copy_kb(tmp_path)
+    edit(kb.docs / ARTICLE, "sso-sign-in-failures.md", "sso-sign-in-failure.md")
+    problem = next(p for p in run_checks(kb, build=False) if "broken link" in p.message)
+    assert "did you mean `../../troubleshooting/sso-sign-in-failures.md`" in problem.message
+
+
+def test_articles_not_reviewed_for_too_long_are_warnings_not_errors(tmp_path):
+    kb = copy_kb(tmp_path)
+    far_future = dt.date.today() + dt.timedelta(days=800)
+    problems = run_checks(kb, build=False, today=far_future)
+    assert problems and all(p.warning for p in problems)
+    assert all("review it and update `last_reviewed`" in p.message for p in problems)
+
+
+def test_the_review_limit_comes_from_support_yml(tmp_path):
+    kb = copy_kb(tmp_path)
+    before = len(run_checks(kb, build=False))
+    edit(kb.support_file, "max_age_days: 365", "max_age_days: 30")
+    assert len(run_checks(kb, build=False)) > before
+
+
+def test_a_strict_build_failure_is_reported(tmp_path):
+    kb = copy_kb(tmp_path)
+    edit(kb.mkdocs_file, "  - tags\n", "  - tags\n  - no-such-plugin\n")
+    result = check(kb)
+    assert result.exit_code == 1
+    assert "mkdocs build --strict" in result.output and "no-such-plugin" in result.output
+
+
+def test_the_repository_mkdocs_config_is_the_one_checked():
+    assert (PROJECT / "mkdocs.yml").read_text().count("docs_dir: kb/docs") == 1
