@@ -73,7 +73,7 @@ def build(kb_dir: Path | None) -> None:
     kb = _knowledge_base(kb_dir)
     site_dir, index_dir = kb.site_dir(_data_dir()), kb.index_dir(_data_dir())
     pages = build_site(kb, site_dir)
-    build_index(pages, index_dir)
+    build_index(pages, index_dir, synonyms_file=kb.synonyms_file)
     click.echo(f"Built {len(pages)} articles: site in {site_dir}, index in {index_dir}")
 
 
@@ -95,6 +95,82 @@ def outbox(retry_ids: tuple[int, ...], retry_failed: bool, deliver: bool, watch:
         outbox_admin.deliver(store, settings.load, watch, click.echo)
     for line in outbox_admin.listing(store, show_all):
         click.echo(line)
+
+
+
+@main.command("index")
+@click.option("--docs", "docs_dir", required=True, type=click.Path(file_okay=False, exists=True, path_type=Path),
+              help="A folder of Markdown files (front matter optional).")
+@click.option("--index", "index_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Where to build the index (replaced atomically).")
+@click.option("--synonyms", "synonyms_file", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              default=None, help="A synonyms.yml to apply at query time. Default: none.")
+def index_command(docs_dir: Path, index_dir: Path, synonyms_file: Path | None) -> None:
+    """Index any folder of Markdown for `deflect search`."""
+    from deflect.pages import read_folder
+    from deflect.search import build_index
+
+    pages = read_folder(docs_dir)
+    build_index(pages, index_dir, synonyms_file=synonyms_file)
+    click.echo(f"Indexed {len(pages)} pages from {docs_dir} into {index_dir}", err=True)
+
+
+def _record_gap(query: str, suggestion: str | None) -> None:
+    """Record a query that found nothing, for the content-gap report."""
+    from deflect.store import Store
+
+    Store(_data_dir() / "deflect.sqlite3").migrate().record_content_gap(query, 0, suggestion)
+
+
+@main.command("search")
+@click.option("--index", "index_dir", required=True, type=click.Path(file_okay=False, exists=True, path_type=Path),
+              help="An index built by `deflect index` or `deflect build`.")
+@click.option("--limit", default=5, show_default=True, type=click.IntRange(1, 100), help="Results per query.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per query per line.")
+@click.option("--record-gaps", is_flag=True, help="Record queries that find nothing as content gaps.")
+@click.argument("queries", nargs=-1, required=True)
+def search_command(index_dir: Path, limit: int, as_json: bool, record_gaps: bool, queries: tuple[str, ...]) -> None:
+    """Search the knowledge base, as the deflection form does."""
+    import json
+
+    from deflect.search import SearchIndex
+
+    index = SearchIndex.open(index_dir)
+    try:
+        for query in queries:
+            response = index.search(query, limit=limit)
+            if record_gaps and not response.results:
+                _record_gap(query, response.did_you_mean)
+            if as_json:
+                results = [dict(path=r.path, title=r.title, url=r.url, score=r.score, snippet=r.snippet)
+                           for r in response.results]
+                click.echo(json.dumps({"query": query, "results": results}, ensure_ascii=False))
+                continue
+            click.echo(f"{query}" + (f"  (did you mean: {response.did_you_mean})" if response.did_you_mean else ""))
+            for r in response.results:
+                click.echo(f"  {r.score:7.3f}  {r.title}  {r.url}")
+            if not response.results:
+                click.echo("  no results")
+    finally:
+        index.close()
+
+
+@main.command()
+@_kb_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0: every interface).")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
+              help="Port to listen on (0: any free port; the URL printed says which).")
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256),
+              help="Worker threads of the server (one process: one search index, exact rate limits).")
+def serve(kb_dir: Path | None, host: str, port: int, threads: int) -> None:
+    """Serve the help-center site at / and the support app at /support/ on one port (waitress).
+
+    Builds the site and the index first when either is missing or older than the knowledge base.
+    Ctrl-C stops the server cleanly.
+    """
+    from deflect.server import serve as run_server
+
+    run_server(_knowledge_base(kb_dir), _data_dir(), host=host, port=port, threads=threads, echo=click.echo)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -8,12 +8,14 @@ Nothing here imports Flask; `init_delivery(app)` only reads `app.config` and `ap
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 from typing import Mapping
+from urllib.parse import urljoin
 
 from deflect import messages, settings as settings_module
-from deflect.outbox import Sender, Worker
+from deflect.outbox import DEFAULT_LEASE, Sender, Worker
 from deflect.send_errors import SendError
 from deflect.smtp_sender import eml_name, parse_smtp_url, send_smtp, write_eml
 from deflect.store import OutboxEntry, Store
@@ -25,6 +27,7 @@ WEBHOOK_VERSION = 1
 
 def outbox_messages(record: dict, policy, settings: Mapping[str, str | None]) -> list[tuple[str, dict]]:
     """Return the (channel, payload) pairs of a filed request: support, customer, webhook if set."""
+    record = with_absolute_links(record, settings.get("DEFLECT_SITE_URL"))
     to = policy.route(record.get("tag", ""), record.get("plan", ""), record.get("form", ""))
     sender = policy.organisation["support_email"]
     entries = [("support", _email(messages.support_message(record, policy, to), sender, [to]))]
@@ -36,8 +39,18 @@ def outbox_messages(record: dict, policy, settings: Mapping[str, str | None]) ->
     return entries
 
 
+def with_absolute_links(record: dict, site_url: str | None) -> dict:
+    """Return the record with article links made absolute when the site's address is (DEFLECT_SITE_URL)."""
+    if not site_url or not site_url.lower().startswith(("http://", "https://")):
+        return record
+    base = site_url.rstrip("/") + "/"
+    shown = [dict(a, url=urljoin(base, a.get("url") or "")) for a in record.get("shown_articles") or []]
+    from_page = urljoin(base, record["from_page"]) if record.get("from_page") else record.get("from_page")
+    return dict(record, shown_articles=shown, from_page=from_page)
+
+
 def _email(message, sender: str, recipients: list[str]) -> dict:
-    return {"from": sender, "to": recipients, "message_id": message["Message-ID"], "message": message.as_string()}
+    return {"from": sender, "to": recipients, "message_id": message["Message-ID"], "message": messages.serialize(message)}
 
 
 def webhook_document(record: dict, policy, route: str) -> dict:
@@ -130,12 +143,18 @@ def store_path(settings: Mapping[str, str | None]) -> Path:
 
 
 def init_delivery(app, store: Store | None = None) -> Worker | None:
-    """Start the app's outbox worker (unless `OUTBOX_WORKER` is false) and keep it in app.extensions."""
+    """Start the app's outbox worker (unless `OUTBOX_WORKER` is false) and keep it in app.extensions.
+
+    Config: OUTBOX_WORKER (default true), OUTBOX_INTERVAL seconds between passes (1), OUTBOX_LEASE
+    seconds a worker holds a message it is sending (300; must outlast the senders' timeouts).
+    """
     if not app.config.get("OUTBOX_WORKER", True):
         return None
     current = lambda: app_settings(app)  # noqa: E731 - read at every pass, never cached
     store = store or _app_store(app) or Store(store_path(current())).migrate()
-    worker = Worker(store, lambda: senders_for(current()), interval=float(app.config.get("OUTBOX_INTERVAL", 1.0)))
+    lease = dt.timedelta(seconds=float(app.config.get("OUTBOX_LEASE", DEFAULT_LEASE.total_seconds())))
+    worker = Worker(store, lambda: senders_for(current()), interval=float(app.config.get("OUTBOX_INTERVAL", 1.0)),
+                    lease=lease)
     app.extensions["deflect_outbox"] = worker.start()
     return worker
 

@@ -54,7 +54,8 @@ class FormReader:
     def value(self, mapping: dict, key: str, path: tuple, kind: type | tuple, default: Any = None) -> Any:
         """Return mapping[key] when it has the right type; report it otherwise."""
         value = mapping.get(key, default)
-        if value is not default and not isinstance(value, kind) or isinstance(value, bool) and kind is int:
+        wrong = not isinstance(value, kind) or (isinstance(value, bool) and kind is int)
+        if value is not default and wrong:
             names = {str: "text", bool: "true or false", int: "whole number", list: "list", dict: "mapping"}
             wanted = names.get(kind, "text") if isinstance(kind, type) else "text"
             self.fail(path + (key,), f"must be {wanted}, not {value!r}")
@@ -199,7 +200,7 @@ class FormReader:
         low = self.value(rules, "min_length", at, int, 0)
         high = self.value(rules, "max_length", at, int, default)
         if not 0 < high <= cap:
-            self.fail(at + ("max_length",), f"must be between 1 and {cap} for a {kind}")
+            self.fail(at + ("max_length",), f"must be between 1 and {cap} for {kind} fields")
             high = default
         if not 0 <= low <= high:
             self.fail(at + ("min_length",), f"must be between 0 and max_length ({high})")
@@ -301,6 +302,9 @@ def read_config(path: Path, problems: list[Problem]) -> list[ContactLink]:
         missing = [k for k in ("name", "url", "about") if not isinstance(item, dict) or not str(item.get(k) or "").strip()]
         if missing:
             problems.append(source.problem(("contact_links", index), f"missing {', '.join(missing)}: each link needs name, url and about"))
+            continue
+        if not str(item["url"]).strip().startswith(("/", "https://", "http://", "mailto:")):
+            problems.append(source.problem(("contact_links", index, "url"), "must start with /, https://, http:// or mailto:"))
             continue
         links.append(ContactLink(str(item["name"]).strip(), str(item["url"]).strip(), str(item["about"]).strip()))
     return links

@@ -23,7 +23,7 @@ STREET = r"(?:street|st|road|rd|avenue|ave|lane|ln|drive|dr|boulevard|blvd|way|c
 PATTERNS: tuple[tuple[str, str, re.Pattern, str], ...] = (
     ("email", PERSONAL, re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}"), "an email address"),
     ("national_id", PERSONAL, re.compile(r"\b\d{3}-\d{2}-\d{4}\b|\b[A-CEGHJ-PR-TW-Z]{2}\s?\d{2}\s?\d{2}\s?\d{2}\s?[A-D]\b|(?i:\b(?:ssn|social\s+security(?:\s+number)?|national\s+(?:id|insurance)(?:\s+number)?|passport(?:\s+number)?)\b[\s:#=-]*(?P<value>[A-Z0-9][A-Z0-9 -]{5,18}[A-Z0-9]))"), "a national ID number"),
-    ("phone", PERSONAL, re.compile(r"(?<![\w+.])(?:(?:\+|00)\d{8,14}|(?:(?:\+|00)\d{1,3}[ .-]?)?\(?\d{2,5}\)?(?:[ .-]\d{2,7}){1,4})(?!\w|[.-]\d)"), "a phone number"),
+    ("phone", PERSONAL, re.compile(r"(?<![\w+.-])(?:(?:\+|00)\d{8,14}|(?:(?:\+|00)\d{1,3}[ .-]?)?\(?\d{2,5}\)?(?:[ .-]\d{2,7}){1,4})(?!\w|[.-]\d)"), "a phone number"),
     ("date_of_birth", PERSONAL, re.compile(r"(?i)\b(?:born(?:\s+on)?|date\s+of\s+birth|d\.?o\.?b\.?|birth\s*date|birthday)\b[\s:=-]*(?P<value>" + DATE + ")"), "a date of birth"),
     ("street_address", PERSONAL, re.compile(r"(?i)\b\d{1,5}[a-z]?\s+(?:[a-z][a-z'-]+\s+){1,3}" + STREET + r"\b\.?"), "a street address"),
     ("password", SECRET, re.compile(r"(?i)\b(?:password|passwd|pwd|passcode|passphrase)\b\s*(?:is|was|:|=)\s*[\"']?(?P<value>[^\s\"']{3,})"), "a password"),

@@ -73,7 +73,8 @@ def scan_fields(sub: Submission, policy: Policy) -> list[guard.Finding]:
     found = []
     for f in sub.form.fields:
         value = sub.values.get(f.id)
-        if f.free_text and f.guard and isinstance(value, str) and is_shown(f, sub.values):
+        # Fields with a format (email, case number, URL) hold exactly that, checked by their rule.
+        if f.free_text and f.guard and not f.format and isinstance(value, str) and is_shown(f, sub.values):
             found.extend(guard.scan(f.id, value, policy.guard_rules))
     return found
 

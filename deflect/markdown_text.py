@@ -34,9 +34,11 @@ _CLEANUPS = [
     (re.compile(r"^[ \t]*\|?[ \t]*:?-{3,}:?[ \t]*(\|[ \t]*:?-{3,}:?[ \t]*)*\|?[ \t]*$", re.MULTILINE), " "),
     (re.compile(r"^[ \t]*(?:[-*+]|\d+[.)])[ \t]+", re.MULTILINE), ""),
     (re.compile(r"^[ \t]*>[ \t]?", re.MULTILINE), ""),
-    (re.compile(r"(\*\*|__|~~|`+|\*(?=\S)|(?<=\S)\*)"), ""),
+    (re.compile(r"(\*\*|__|~~|\*(?=\S)|(?<=\S)\*)"), ""),
     (re.compile(r"[ \t]*\|[ \t]*"), " | "),
 ]
+CODE = re.compile(r"(^[ \t]*(?:```|~~~)[^\n]*\n.*?^[ \t]*(?:```|~~~)[ \t]*$|`+[^`\n]+?`+)", re.DOTALL | re.MULTILINE)
+FENCE_LINE = re.compile(r"^[ \t]*(?:```|~~~)[^\n]*$", re.MULTILINE)
 SPACES = re.compile(r"[ \t\r\f\v]+")
 BLANK_LINES = re.compile(r"\n\s*\n+")
 
@@ -51,12 +53,23 @@ class Section:
     text: str
 
 
-def plain_text(markup: str) -> str:
-    """Return the readable text of Markdown that may contain raw HTML, entities and template tags."""
-    text = markup
+def _prose(text: str) -> str:
+    """Readable text of Markdown outside code: markup, tags and comments removed, entities decoded."""
     for pattern, replacement in _CLEANUPS:
         text = pattern.sub(replacement, text)
-    text = html.unescape(text).replace("\u00a0", " ")
+    return html.unescape(text)
+
+
+def _code(text: str) -> str:
+    """Code is shown as written (`<script>` is text there): only the fences and backticks go."""
+    return FENCE_LINE.sub(" ", text).strip("`")
+
+
+def plain_text(markup: str) -> str:
+    """Return the readable text of Markdown that may contain raw HTML, entities and template tags."""
+    parts = CODE.split(markup)
+    text = "".join(_code(part) if i % 2 else _prose(part) for i, part in enumerate(parts))
+    text = text.replace("\u00a0", " ")
     text = SPACES.sub(" ", text)
     return BLANK_LINES.sub("\n", text).strip()
 

@@ -9,18 +9,14 @@ from __future__ import annotations
 import datetime as dt
 import email.policy
 import re
-import textwrap
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
-from zoneinfo import ZoneInfo
+
+from deflect.request_text import customer_text, parse_time, support_text
 
 POLICY = email.policy.SMTP  # CRLF line ends, 7-bit headers (encoded words), no 8-bit unless asked
-CORE_SECTIONS = ("problem_summary", "steps_to_reproduce", "expected_result", "actual_result", "environment", "impact")
-TRAILING_FIELDS = ("organisation", "plan")
-NOT_GIVEN = "(not given)"
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
-_BODY_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # keeps tab and line breaks
 
 
 def header_text(value: object) -> str:
@@ -76,48 +72,24 @@ def customer_message(record: dict, policy, reply_to: str) -> EmailMessage | None
     return message
 
 
-def support_text(record: dict, policy) -> str:
-    """Return the body of the message to support."""
-    lines = [
-        f"Case: {record['case_number']}",
-        f"Subject: {record['subject']}",
-        f"From: {_customer_line(record)}",
-        f"Form: {record.get('form_name') or record.get('form')}",
-        f"Priority: {_priority_name(record, policy)}",
-        f"Filed: {_when(record.get('created_at'), record, policy)}",
-        "",
-    ]
-    lines += _sections(record, policy)
-    lines += _context(record, policy)
-    return "\n".join(lines).rstrip() + "\n"
+def serialize(message: EmailMessage) -> str:
+    """Return the message as sent, its Subject reading back exactly as composed.
 
-
-def customer_text(record: dict, policy, reply_to: str) -> str:
-    """Return the body of the confirmation: case number, what was sent, targets, how to follow up."""
-    org, case = policy.organisation, record["case_number"]
-    lines = [f"Hello{' ' + record['name'] if record.get('name') else ''},", ""]
-    lines += _paragraph(
-        f"We received your request. Your case number is {case}. We aim to answer within"
-        f" {record.get('response_target') or 'our published targets'}"
-        f" (by {_when(record.get('response_due'), record, policy)}) and to resolve it within"
-        f" {record.get('resolution_target') or 'our targets'} (by {_when(record.get('resolution_due'), record, policy)}).")
-    lines += _paragraph(f"To follow up, reply to this email, or write to {reply_to} with {case} in the subject.")
-    lines += _paragraph(f"To escalate, reply quoting {case} and say why. Support escalates through these levels:")[:-1]
-    lines += [f"  {e.get('level')}. {e.get('name')}: {e.get('handles')}" for e in policy.escalation]
-    lines += ["", "What you sent", "-------------", f"Subject: {record['subject']}", ""]
-    lines += _sections(record, policy)
-    lines += ["", f"{org.get('name', '')}", org.get("website", "")]
-    return "\n".join(lines).rstrip() + "\n"
-
-
-def _paragraph(text: str) -> list[str]:
-    return textwrap.wrap(text, width=72, break_long_words=False, break_on_hyphens=False) + [""]
+    Headers are folded at 78 characters, except when the standard library's folding would change
+    the subject read back (it can put the whole value on a continuation line, and a parser then
+    keeps the leading space): then they stay on one line, within the 998 characters SMTP allows.
+    """
+    for policy in (POLICY, POLICY.clone(max_line_length=998)):
+        text = message.as_string(policy=policy)
+        if email.message_from_string(text, policy=email.policy.default)["Subject"] == message["Subject"]:
+            return text
+    return text
 
 
 def _message(org: dict, record: dict, channel: str) -> EmailMessage:
     message = EmailMessage(policy=POLICY)
     message["From"] = Address(display_name=header_text(org.get("name", "")) + " support", addr_spec=org["support_email"])
-    message["Date"] = format_datetime(_parse(record.get("created_at")) or dt.datetime.now(dt.timezone.utc))
+    message["Date"] = format_datetime(parse_time(record.get("created_at")) or dt.datetime.now(dt.timezone.utc))
     message["Message-ID"] = message_id(record["case_number"], channel, _domain(org))
     return message
 
@@ -125,79 +97,6 @@ def _message(org: dict, record: dict, channel: str) -> EmailMessage:
 def _set_text(message: EmailMessage, text: str) -> None:
     plain = text.isascii() and max(map(len, text.splitlines() or [""])) <= 998  # RFC 5322 line limit
     message.set_content(text, charset="utf-8", cte="7bit" if plain else "quoted-printable")
-
-
-def _sections(record: dict, policy) -> list[str]:
-    fields = {f["id"]: f for f in record.get("fields", [])}
-    order = [i for i in CORE_SECTIONS if i in fields]
-    order += [i for i in fields if i not in CORE_SECTIONS and i not in TRAILING_FIELDS]
-    lines = []
-    for field_id in order:
-        lines += _section(fields[field_id]["label"], _value(fields[field_id].get("value")))
-    org_value = _value(fields["organisation"]["value"]) if "organisation" in fields else NOT_GIVEN
-    lines += _section(fields.get("organisation", {}).get("label", "Organisation"), org_value)
-    lines += _section("Plan", _plan_name(record, policy))
-    return lines
-
-
-def _section(label: str, value: str) -> list[str]:
-    if "\n" in value or len(value) > 60:
-        return [f"{label}:", value, ""]
-    return [f"{label}: {value}", ""]
-
-
-def _context(record: dict, policy) -> list[str]:
-    shown = record.get("shown_articles") or []
-    lines = [f"Came from article: {record.get('from_page') or '(none)'}", "Articles shown before filing:"]
-    lines += [f"- {a.get('title', '')} ({a.get('url', '')})" for a in shown] or ["- (none)"]
-    lines += [
-        "",
-        f"Response due: {_when(record.get('response_due'), record, policy)} ({record.get('response_target', '')})",
-        f"Resolution due: {_when(record.get('resolution_due'), record, policy)} ({record.get('resolution_target', '')})",
-    ]
-    return lines
-
-
-def _value(value) -> str:
-    if isinstance(value, (list, tuple)):
-        value = ", ".join(str(v) for v in value)
-    text = str(value if value is not None else "").replace("\r\n", "\n").replace("\r", "\n")
-    text = _BODY_CONTROL.sub("", text).strip()
-    return text or NOT_GIVEN
-
-
-def _customer_line(record: dict) -> str:
-    email_address = header_text(record.get("email"))
-    return f"{header_text(record['name'])} <{email_address}>" if record.get("name") else email_address
-
-
-def _priority_name(record: dict, policy) -> str:
-    try:
-        return policy.priority(record.get("priority")).name
-    except StopIteration:
-        return str(record.get("priority") or NOT_GIVEN)
-
-
-def _plan_name(record: dict, policy) -> str:
-    plan = policy.plan(str(record.get("plan") or ""))
-    return plan.name if plan else str(record.get("plan") or NOT_GIVEN)
-
-
-def _parse(stamp) -> dt.datetime | None:
-    try:
-        moment = dt.datetime.fromisoformat(str(stamp))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
-
-
-def _when(stamp, record: dict, policy) -> str:
-    """Return a due time as `2026-03-03 17:00 Europe/London` in the request's support region."""
-    moment = _parse(stamp)
-    if moment is None:
-        return str(stamp or NOT_GIVEN)
-    zone = policy.region(record.get("region")).timezone
-    return f"{moment.astimezone(ZoneInfo(zone)):%Y-%m-%d %H:%M} {zone}"
 
 
 def _domain(org: dict) -> str:

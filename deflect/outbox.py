@@ -65,13 +65,13 @@ def deliver_pending(
     limit: int = 100,
     stop: threading.Event | None = None,
 ) -> PassResult:
-    """Send up to `limit` due messages, one lease at a time; return what happened."""
+    """Send up to `limit` due messages, one lease at a time, each at most once; return what happened."""
     worker = worker or worker_id()
-    result = PassResult()
+    result, started = PassResult(), utcnow()  # what falls due during the pass waits for the next one
     for _ in range(limit):
         if stop is not None and stop.is_set():
             break
-        claimed = store.claim_due(worker, lease, limit=1)
+        claimed = store.claim_due(worker, lease, limit=1, due_by=started)
         if not claimed:
             break
         deliver_one(store, claimed[0], senders, worker, backoff, result)

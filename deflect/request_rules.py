@@ -6,7 +6,6 @@ to the field (naming it and saying what to write instead), or None.
 
 from __future__ import annotations
 
-import difflib
 import re
 from typing import Callable
 
@@ -122,8 +121,8 @@ def rule_differs(field: Field, value: Value, values: dict, context: dict) -> str
     other = values.get(field.differs_from)
     if not field.differs_from or not isinstance(value, str) or not isinstance(other, str) or is_empty(value):
         return None
-    mine, theirs = _plain(value), _plain(other)
-    if mine == theirs or difflib.SequenceMatcher(None, mine, theirs).ratio() > 0.9:
+    # Equal once case, punctuation and spacing are ignored: "No points" vs "25 points" must pass.
+    if _plain(value) == _plain(other):
         label = context["labels"].get(field.differs_from, field.differs_from)
         return f"{field.label} says the same as {label}: describe what actually happens, with any error message"
     return None

@@ -17,6 +17,7 @@ the section that matches the query best, and the snippet comes from that section
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
@@ -29,10 +30,12 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 from whoosh.analysis import LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
+from whoosh.lang.porter2 import stem as porter2_stem
 from whoosh.fields import ID, STORED, TEXT, Schema
 from whoosh.query import And, Or, Term
 from whoosh.scoring import BM25F
 
+from deflect.compounds import joined_pairs
 from deflect.pages import Page
 from deflect.query_words import INDEX_STOP_WORDS, content_words, query_words
 from deflect.search_documents import ArticleRecord, article_record, record_words
@@ -55,11 +58,11 @@ def _light_stem(word: str) -> str:
 
 
 def _analyzer(light: bool = False):
-    """Tokenize, lower-case, drop stop words, stem (Porter, or plural-only when `light`)."""
+    """Tokenize, lower-case, drop stop words, stem (Snowball English, or plural-only when `light`)."""
     chain = RegexTokenizer(TOKEN_PATTERN) | LowercaseFilter() | StopFilter(stoplist=INDEX_STOP_WORDS)
     if light:
         return chain | StemFilter(stemfn=_light_stem, cachesize=-1)
-    return chain | StemFilter(cachesize=-1)
+    return chain | StemFilter(stemfn=porter2_stem, cachesize=-1)
 
 
 BODY_ANALYZER = _analyzer()
@@ -70,11 +73,11 @@ TITLE_ANALYZER = _analyzer(light=True)
 class Tuning:
     """Ranking weights, chosen by measurement (benchmarks/search_quality.py, see its README)."""
 
-    title: float = 3.0
-    questions: float = 2.0
+    title: float = 0.75
+    questions: float = 1.0
     tags: float = 1.0
     description: float = 1.0
-    heading: float = 1.5
+    heading: float = 0.0
     body: float = 1.0
     B: float = 0.75
     K1: float = 1.2
@@ -82,9 +85,15 @@ class Tuning:
     coordination: float = 0.0
     synonym: float = 0.5
     correction: float = 0.9
+    common: float = 0.5
+    category: float = 0.0
+    lead: float = 0.4
+    compound: float = 1.0
+    section: float = 0.0
+    section_top: int = 30
 
 
-FIELDS = ("title", "questions", "tags", "description", "heading", "body")
+FIELDS = ("title", "questions", "tags", "description", "heading", "body", "category", "lead")
 
 
 def schema() -> Schema:
@@ -98,6 +107,8 @@ def schema() -> Schema:
         description=TEXT(**text),
         heading=TEXT(**text),
         body=TEXT(**text),
+        category=TEXT(**text),
+        lead=TEXT(**text),
         data=STORED,
     )
 
@@ -109,6 +120,7 @@ def _document(record: ArticleRecord) -> dict:
         path=record.path, title=fold(record.title), questions=fold(record.questions), tags=fold(record.tags),
         description=fold(record.description), heading=fold("\n".join(s.heading for s in record.sections)),
         body=fold("\n".join(s.text for s in record.sections)),
+        category=fold(record.category), lead=fold(record.lead),
         data=dict(title=record.title, url=record.url, sections=sections),
     )
 
@@ -289,6 +301,12 @@ class SearchIndex:
         generation = self._current()
         return rank(self, generation, generation.searcher(self.weighting), query, limit)
 
+    def documents(self) -> list[tuple[str, str, str]]:
+        """(path, title, url) of every indexed article, in path order."""
+        searcher = self._current().searcher(self.weighting)
+        found = [(fields["path"], fields["data"]["title"], fields["data"]["url"]) for fields in searcher.all_stored_fields()]
+        return sorted(found)
+
     def close(self) -> None:
         """Close every searcher; the index object cannot be used afterwards."""
         for generation in [self._generation, *getattr(self, "_retired", [])]:
@@ -300,10 +318,33 @@ def _known(searcher, word: str) -> bool:
     return any(searcher.doc_frequency(f, t) for f in FIELDS for t in _terms(f, word))
 
 
-def _concept(word: str, weight: float, tuning: Tuning):
-    """One query word searched in every field, each with its weight; None for a stop word."""
-    subqueries = [Term(f, t, boost=getattr(tuning, f) * weight) for f in FIELDS for t in _terms(f, word)]
-    return Or(subqueries) if subqueries else None
+def _concept(searcher, word: str, weight: float, tuning: Tuning):
+    """One query word searched in every weighted field that has it; None when no field has it."""
+    subqueries = [Term(f, t, boost=getattr(tuning, f) * weight) for f in FIELDS if getattr(tuning, f) > 0
+                  for t in _terms(f, word) if searcher.doc_frequency(f, t)]
+    if not subqueries:
+        return None
+    # A word in most articles ranks none of them but costs the most to score: leave it out.
+    if searcher.doc_frequency("body", subqueries[-1].text) > tuning.common * searcher.doc_count():
+        return _COMMON
+    return subqueries[0] if len(subqueries) == 1 else _or(subqueries)
+
+
+_COMMON = Term("body", "")
+
+
+def _or(subqueries, scale=None):
+    """An OR query (Whoosh picks the matcher: an array union for small indexes, a tree for large)."""
+    return Or(subqueries, scale=scale)
+
+
+def _rarest(searcher, words: list[str], tuning: Tuning) -> list:
+    """When every word is common, search the rarest one alone (scoring them all costs the most)."""
+    scored = [(searcher.doc_frequency("body", t), w) for w in words for t in _terms("body", w)]
+    if not scored:
+        return []
+    concept = _concept(searcher, min(scored)[1], 1.0, dataclasses.replace(tuning, common=1.0))
+    return [concept] if concept is not None else []
 
 
 def _corrections(generation: _Generation, searcher, words: list[str]) -> dict[str, str]:
@@ -317,18 +358,18 @@ def _corrections(generation: _Generation, searcher, words: list[str]) -> dict[st
     return found
 
 
-def _synonym_queries(generation: _Generation, words: list[str], tuning: Tuning) -> list:
+def _synonym_queries(generation: _Generation, searcher, words: list[str], tuning: Tuning) -> list:
     """For each synonym term in the query, its alternatives at the synonym weight."""
     queries = []
     for _, _, alternatives in generation.synonyms.alternatives(words):
         options = []
         for alternative in alternatives:
-            parts = [_concept(w, tuning.synonym, tuning) for w in content_words(list(alternative))]
-            parts = [p for p in parts if p is not None]
+            parts = [_concept(searcher, w, tuning.synonym, tuning) for w in content_words(list(alternative))]
+            parts = [p for p in parts if p is not None and p is not _COMMON]
             if parts:
                 options.append(parts[0] if len(parts) == 1 else And(parts))
         if options:
-            queries.append(Or(options))
+            queries.append(options[0] if len(options) == 1 else _or(options))
     return queries
 
 
@@ -349,9 +390,13 @@ def _plan(generation: _Generation, searcher, query: str, tuning: Tuning) -> _Pla
     queries = []
     for word in content:
         weight = tuning.correction if word in corrections else 1.0
-        queries.append(_concept(corrections.get(word, word), weight, tuning))
+        queries.append(_concept(searcher, corrections.get(word, word), weight, tuning))
     corrected = [corrections.get(w, w) for w in words]
-    queries = [q for q in queries if q is not None] + _synonym_queries(generation, corrected, tuning)
+    if tuning.compound:
+        queries += [_concept(searcher, w, tuning.compound, tuning) for w in joined_pairs(words, generation.speller.vocabulary)]
+    queries = [q for q in queries if q is not None] + _synonym_queries(generation, searcher, corrected, tuning)
+    rare = [q for q in queries if q is not _COMMON]
+    queries = rare or _rarest(searcher, content, tuning)
     stems = {t.text for q in queries for t in q.all_tokens()}
     did_you_mean = " ".join(corrected) if corrections else None
     return _Plan(queries, stems, did_you_mean)
@@ -392,6 +437,16 @@ def rank(search_index: SearchIndex, generation: _Generation, searcher, query: st
     plan = _plan(generation, searcher, query, tuning)
     if not plan.queries:
         return SearchResponse(query, [], plan.did_you_mean)
-    whoosh_query = Or(plan.queries, scale=tuning.coordination or None)
-    hits = searcher.search(whoosh_query, limit=limit)
+    whoosh_query = _or(plan.queries, scale=tuning.coordination or None)
+    if tuning.section:
+        hits = searcher.search(whoosh_query, limit=max(limit, tuning.section_top))
+        body = {t.text for q in plan.queries for t in q.all_tokens() if t.fieldname == "body"} or plan.stems
+        scored = []
+        for hit in hits:
+            _, count = _best_section(hit["data"]["sections"] or [("", None, "")], body)
+            scored.append((hit.score * (1 + tuning.section * min(1.0, count / len(body))), hit))
+        scored.sort(key=lambda x: -x[0])
+        hits = [h for _, h in scored[:limit]]
+    else:
+        hits = searcher.search(whoosh_query, limit=limit)
     return SearchResponse(query, [_result(hit, plan.stems) for hit in hits], plan.did_you_mean)

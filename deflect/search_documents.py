@@ -12,6 +12,8 @@ from deflect.markdown_text import plain_text, split_sections
 from deflect.pages import Page
 from deflect.synonyms import WORD, fold
 
+LEAD_WORDS = 50
+
 
 @dataclass(frozen=True)
 class SectionRecord:
@@ -33,6 +35,8 @@ class ArticleRecord:
     tags: str
     description: str
     sections: list[SectionRecord]
+    category: str = ""
+    lead: str = ""
 
 
 def _meta_text(value) -> str:
@@ -59,9 +63,22 @@ def _sections(page: Page) -> list[SectionRecord]:
     return records or [SectionRecord("", None, "")]
 
 
+def _category(path: str) -> str:
+    """The folder names of a page's path as words: 'faq/billing/refunds.md' -> 'faq billing'."""
+    folders = path.split("/")[:-1]
+    return " ".join(folders).replace("-", " ").replace("_", " ")
+
+
+def _lead(sections: list[SectionRecord], words: int = LEAD_WORDS) -> str:
+    """The first `words` words of the article's text."""
+    text = " ".join(s.text for s in sections[:2])
+    return " ".join(text.split()[:words])
+
+
 def article_record(page: Page) -> ArticleRecord:
     """Return what the index stores for one page."""
     meta = page.meta or {}
+    sections = _sections(page)
     return ArticleRecord(
         path=page.path,
         url=page.url,
@@ -69,7 +86,9 @@ def article_record(page: Page) -> ArticleRecord:
         questions=_meta_text(meta.get("questions")),
         tags=_meta_text(meta.get("tags")).replace("-", " "),
         description=_meta_text(meta.get("description")),
-        sections=_sections(page),
+        sections=sections,
+        category=_category(page.path),
+        lead=_lead(sections),
     )
 
 

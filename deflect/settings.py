@@ -35,6 +35,7 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("DEFLECT_WEBHOOK_URL", None, "Also POST each request as JSON to this URL."),
     Setting("DEFLECT_WEBHOOK_SECRET", None, "Signs webhook bodies with HMAC-SHA256."),
+    Setting("DEFLECT_SITE_URL", "/", "Where the knowledge-base site is served; the support app links articles there."),
 )
 
 

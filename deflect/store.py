@@ -195,14 +195,18 @@ class Store:
 
     # Outbox -------------------------------------------------------------------------------
 
-    def claim_due(self, worker: str, lease: dt.timedelta, limit: int = 10, now: dt.datetime | None = None) -> list[OutboxEntry]:
-        """Lease up to `limit` pending messages that are due to `worker`; others skip them."""
+    def claim_due(self, worker: str, lease: dt.timedelta, limit: int = 10, now: dt.datetime | None = None,
+                  due_by: dt.datetime | None = None) -> list[OutboxEntry]:
+        """Lease up to `limit` pending messages due by `due_by` (default now) to `worker`; others skip them.
+
+        Each claim counts as an attempt. A lease that has run out (its worker died) can be claimed again.
+        """
         now = now or utcnow()
         with self._connect(write=True) as connection:
             rows = connection.execute(
                 "SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= ?"
                 " AND (claimed_until IS NULL OR claimed_until < ?) ORDER BY id LIMIT ?",
-                (_stamp(now), _stamp(now), limit),
+                (_stamp(min(due_by or now, now)), _stamp(now), limit),
             ).fetchall()
             ids = [row["id"] for row in rows]
             for entry_id in ids:

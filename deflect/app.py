@@ -1,0 +1,119 @@
+"""The deflection form: the Flask app served at `/support/` beside the knowledge-base site.
+
+`create_app(test_config=None)` takes defaults, then the environment (`DEFLECT_*`, see
+deflect/settings.py), then the test mapping. The policy and the forms are checked at start-up:
+a broken file stops the app with the file, line and fix (InvalidFile).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import markdown
+from flask import Blueprint, Flask
+from markupsafe import Markup
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_wtf.csrf import CSRFProtect
+
+from deflect import settings
+from deflect.web import api, errors, filing, flow, resources
+
+ALIASES = (("KB", "DEFLECT_KB"), ("DATA_DIR", "DEFLECT_DATA_DIR"), ("SECRET_KEY", "DEFLECT_SECRET_KEY"))
+DEFAULTS = {
+    "SITE_URL": "/",
+    "SITE_NAME": None,
+    "MAX_CONTENT_LENGTH": 128 * 1024,
+    "FILING_RATE_LIMIT": "5 per minute;50 per day",
+    "SUGGEST_RATE_LIMIT": "120 per minute",
+    "FEEDBACK_RATE_LIMIT": "30 per minute",
+    "TOKEN_MAX_AGE": 2 * 60 * 60,
+    "SUGGESTION_LIMIT": 5,
+    "WTF_CSRF_TIME_LIMIT": None,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_HTTPONLY": True,
+}
+
+
+def _configure(app: Flask, test_config: dict | None) -> None:
+    """Defaults, then the environment, then the test mapping; the secret key last."""
+    app.config.from_mapping(DEFAULTS)
+    env = settings.load()
+    app.config.update({name: value for name, value in env.items()})
+    app.config["SITE_URL"] = env.get("DEFLECT_SITE_URL") or "/"
+    test_config = dict(test_config or {})
+    app.config.update(test_config)
+    # Short names (KB, DATA_DIR, SECRET_KEY) and the settings' names agree; a test mapping wins.
+    for short, name in ALIASES:
+        value = test_config.get(short) or app.config.get(name)
+        app.config[short] = app.config[name] = str(value) if isinstance(value, Path) else value
+    app.config["SECRET_KEY"] = settings.secret_key(app.config["DATA_DIR"], app.config.get("SECRET_KEY"))
+
+
+def _protect(app: Flask) -> None:
+    """CSRF on every HTML form, a per-client limit on filing, error pages."""
+    csrf = CSRFProtect(app)
+    csrf.exempt(api.bp)
+    limiter = Limiter(get_remote_address, app=app, storage_uri="memory://", headers_enabled=True)
+    limits = {
+        "filing.submit": ("FILING_RATE_LIMIT", ["POST"]),
+        "api.file_request": ("FILING_RATE_LIMIT", ["POST"]),
+        "api.suggest": ("SUGGEST_RATE_LIMIT", None),
+        "flow.suggestions": ("SUGGEST_RATE_LIMIT", None),
+        "api.feedback": ("FEEDBACK_RATE_LIMIT", None),
+        "flow.deflected": ("FEEDBACK_RATE_LIMIT", None),
+    }
+    for endpoint, (key, methods) in limits.items():
+        view = app.view_functions[endpoint]
+        app.view_functions[endpoint] = limiter.limit(lambda key=key: app.config[key], methods=methods)(view)
+    errors.init_app(app)
+
+
+def _templates(app: Flask) -> None:
+    """What every page needs: the site's name and address, the policy; writers' Markdown."""
+
+    @app.context_processor
+    def site():
+        res = resources.resources()
+        return {"site_name": res.site_name, "site_url": app.config["SITE_URL"], "policy": res.policy}
+
+    # Form files are reviewed like code (pull requests), so their Markdown may be trusted.
+    app.jinja_env.filters["markdown"] = lambda text: Markup(markdown.markdown(text))
+    app.jinja_env.filters["when"] = _when
+
+
+def _when(iso: str) -> str:
+    """An ISO-8601 due time as people read it: `Tue 12 May 2026, 17:00 (UTC+01:00)`."""
+    try:
+        moment = dt.datetime.fromisoformat(iso)
+    except (TypeError, ValueError):
+        return str(iso)
+    return moment.strftime("%a %d %b %Y, %H:%M") + f" ({moment.tzname() or 'UTC'})"
+
+
+def _init_delivery(app: Flask) -> None:
+    """Issue 5's spot: the delivery module starts its outbox worker here, when it exists."""
+    try:
+        from deflect.delivery import init_delivery
+    except ImportError as error:
+        if getattr(error, "name", None) not in ("deflect.delivery",) and "init_delivery" not in str(error):
+            raise
+        return
+    init_delivery(app)
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Create the app: settings, resources (policy, forms, store, search), blueprints, protection."""
+    app = Flask(__name__, static_folder=None)
+    _configure(app, test_config)
+    Path(app.config["DATA_DIR"]).mkdir(parents=True, exist_ok=True)
+    resources.init_app(app)
+    # Routes are relative to where the app is mounted: `deflect serve` mounts it at /support/.
+    assets = Blueprint("assets", __name__, static_folder="static", static_url_path="/static")
+    for blueprint, under in ((assets, None), (flow.bp, None), (filing.bp, None), (api.bp, "/api")):
+        app.register_blueprint(blueprint, url_prefix=under)
+    _templates(app)
+    _protect(app)
+    _init_delivery(app)
+    return app

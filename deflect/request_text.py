@@ -1,0 +1,134 @@
+"""The text of a request as people read it: the support email's body and the customer's confirmation.
+
+The six sections of the agreed shape come first (problem summary, steps to reproduce, expected and
+actual result, environment, impact), then the form's other fields, organisation, plan, where the
+customer came from, the articles they were shown, and the due times in the support region's zone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import textwrap
+from zoneinfo import ZoneInfo
+
+CORE_SECTIONS = ("problem_summary", "steps_to_reproduce", "expected_result", "actual_result", "environment", "impact")
+TRAILING_FIELDS = ("organisation", "plan")
+NOT_GIVEN = "(not given)"
+_BODY_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # keeps tab and line breaks
+
+
+def support_text(record: dict, policy) -> str:
+    """Return the body of the message to support."""
+    lines = [
+        f"Case: {record['case_number']}",
+        f"Subject: {record['subject']}",
+        f"From: {_customer_line(record)}",
+        f"Form: {record.get('form_name') or record.get('form')}",
+        f"Priority: {_priority_name(record, policy)}",
+        f"Filed: {_when(record.get('created_at'), record, policy)}",
+        "",
+    ]
+    lines += _sections(record, policy)
+    lines += _context(record, policy)
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def customer_text(record: dict, policy, reply_to: str) -> str:
+    """Return the body of the confirmation: case number, what was sent, targets, how to follow up."""
+    org, case = policy.organisation, record["case_number"]
+    lines = [f"Hello{' ' + record['name'] if record.get('name') else ''},", ""]
+    lines += _paragraph(
+        f"We received your request. Your case number is {case}. We aim to answer within"
+        f" {record.get('response_target') or 'our published targets'}"
+        f" (by {_when(record.get('response_due'), record, policy)}) and to resolve it within"
+        f" {record.get('resolution_target') or 'our targets'} (by {_when(record.get('resolution_due'), record, policy)}).")
+    lines += _paragraph(f"To follow up, reply to this email, or write to {reply_to} with {case} in the subject.")
+    lines += _paragraph(f"To escalate, reply quoting {case} and say why. Support escalates through these levels:")[:-1]
+    lines += [f"  {e.get('level')}. {e.get('name')}: {e.get('handles')}" for e in policy.escalation]
+    lines += ["", "What you sent", "-------------", f"Subject: {record['subject']}", ""]
+    lines += _sections(record, policy)
+    lines += ["", f"{org.get('name', '')}", org.get("website", "")]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _paragraph(text: str) -> list[str]:
+    return textwrap.wrap(text, width=72, break_long_words=False, break_on_hyphens=False) + [""]
+
+
+def _sections(record: dict, policy) -> list[str]:
+    fields = {f["id"]: f for f in record.get("fields", [])}
+    order = [i for i in CORE_SECTIONS if i in fields]
+    order += [i for i in fields if i not in CORE_SECTIONS and i not in TRAILING_FIELDS]
+    lines = []
+    for field_id in order:
+        lines += _section(fields[field_id]["label"], _value(fields[field_id].get("value")))
+    org_value = _value(fields["organisation"]["value"]) if "organisation" in fields else NOT_GIVEN
+    lines += _section(fields.get("organisation", {}).get("label", "Organisation"), org_value)
+    lines += _section("Plan", _plan_name(record, policy))
+    return lines
+
+
+def _section(label: str, value: str) -> list[str]:
+    if "\n" in value or len(value) > 60:
+        return [f"{label}:", value, ""]
+    return [f"{label}: {value}", ""]
+
+
+def _context(record: dict, policy) -> list[str]:
+    shown = record.get("shown_articles") or []
+    lines = [f"Came from article: {record.get('from_page') or '(none)'}", "Articles shown before filing:"]
+    lines += [f"- {a.get('title', '')} ({a.get('url', '')})" for a in shown] or ["- (none)"]
+    lines += [
+        "",
+        f"Response due: {_when(record.get('response_due'), record, policy)} ({record.get('response_target', '')})",
+        f"Resolution due: {_when(record.get('resolution_due'), record, policy)} ({record.get('resolution_target', '')})",
+    ]
+    return lines
+
+
+def _value(value) -> str:
+    if isinstance(value, (list, tuple)):
+        value = ", ".join(str(v) for v in value)
+    text = str(value if value is not None else "").replace("\r\n", "\n").replace("\r", "\n")
+    text = _BODY_CONTROL.sub("", text).strip()
+    return text or NOT_GIVEN
+
+
+def _customer_line(record: dict) -> str:
+    email_address = _one_line(record.get("email"))
+    return f"{_one_line(record['name'])} <{email_address}>" if record.get("name") else email_address
+
+
+def _one_line(value) -> str:
+    return " ".join(_BODY_CONTROL.sub(" ", str(value or "")).split())
+
+
+def _priority_name(record: dict, policy) -> str:
+    try:
+        return policy.priority(record.get("priority")).name
+    except StopIteration:
+        return str(record.get("priority") or NOT_GIVEN)
+
+
+def _plan_name(record: dict, policy) -> str:
+    plan = policy.plan(str(record.get("plan") or ""))
+    return plan.name if plan else str(record.get("plan") or NOT_GIVEN)
+
+
+def parse_time(stamp) -> dt.datetime | None:
+    """Return an ISO-8601 time as an aware datetime (UTC when it has no zone), or None."""
+    try:
+        moment = dt.datetime.fromisoformat(str(stamp))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+
+
+def _when(stamp, record: dict, policy) -> str:
+    """Return a due time as `2026-03-03 17:00 Europe/London` in the request's support region."""
+    moment = parse_time(stamp)
+    if moment is None:
+        return str(stamp or NOT_GIVEN)
+    zone = policy.region(record.get("region")).timezone
+    return f"{moment.astimezone(ZoneInfo(zone)):%Y-%m-%d %H:%M} {zone}"

@@ -1,0 +1,213 @@
+"""One process serving both halves: the static site at `/` and the support app at `/support/`.
+
+`deflect serve` builds what is stale (`ensure_built`), wraps the built site and the Flask app in one
+WSGI application (`create_wsgi`) and runs it with waitress: one process, several threads, so the
+search index is opened once and the in-memory rate limits are exact.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import os
+import re
+import signal
+from pathlib import Path
+from typing import Callable, Iterable
+
+from werkzeug.exceptions import MethodNotAllowed, NotFound
+from werkzeug.middleware.dispatcher import DispatcherMiddleware
+from werkzeug.security import safe_join
+from werkzeug.utils import redirect, send_file
+from werkzeug.wrappers import Request, Response
+
+from deflect.kb import KnowledgeBase
+
+APP_PREFIX = "/support"
+# Types the platform's mimetypes table may lack or get wrong; browsers refuse mistyped scripts.
+TYPES = {".js": "text/javascript", ".mjs": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml",
+         ".json": "application/json", ".xml": "application/xml", ".woff2": "font/woff2", ".woff": "font/woff",
+         ".webmanifest": "application/manifest+json", ".map": "application/json", ".gz": "application/gzip"}
+INHERIT = re.compile(r"^INHERIT:\s*['\"]?([^'\"\n#]+?)['\"]?\s*(?:#.*)?$", re.MULTILINE)
+
+
+# --- Staleness -------------------------------------------------------------------------------
+
+def source_files(kb: KnowledgeBase) -> list[Path]:
+    """Every file the site and index are built from: the KB folder, its MkDocs config(s), overrides."""
+    roots = [kb.root, *_mkdocs_files(kb.mkdocs_file), *_custom_dirs(kb)]
+    files: list[Path] = []
+    for root in roots:
+        files.extend(p for p in root.rglob("*") if p.is_file()) if root.is_dir() else files.append(root)
+    return [f for f in files if f.exists()]
+
+
+def _mkdocs_files(config: Path) -> list[Path]:
+    """The MkDocs config and the files it INHERITs from, nearest first."""
+    chain: list[Path] = []
+    while config.is_file() and config not in chain:
+        chain.append(config)
+        match = INHERIT.search(config.read_text(encoding="utf-8", errors="replace"))
+        if not match:
+            break
+        config = (config.parent / match.group(1).strip()).resolve()
+    return chain
+
+
+def _custom_dirs(kb: KnowledgeBase) -> list[Path]:
+    """The theme overrides folder the site is built with (may lie outside the KB folder)."""
+    try:
+        from deflect.site import load_site_config
+
+        custom = load_site_config(kb).theme.custom_dir
+    except Exception:  # a broken config is reported by the build itself
+        return [kb.overrides]
+    return [Path(custom).resolve()] if custom else []
+
+
+def _newest(paths: Iterable[Path]) -> float:
+    return max((p.stat().st_mtime for p in paths), default=0.0)
+
+
+def built_at(site_dir: Path, index_dir: Path) -> float | None:
+    """When the older of the two outputs was built, or None when either is missing."""
+    site_marks = [site_dir / name for name in ("index.html", "sitemap.xml")]
+    if not (site_dir / "index.html").is_file() or not index_dir.is_dir():
+        return None
+    index_files = [p for p in index_dir.iterdir() if p.is_file() and p.name.endswith(".toc")]
+    if not index_files:
+        return None
+    return min(_newest(m for m in site_marks if m.exists()), _newest(index_files))
+
+
+def is_stale(kb: KnowledgeBase, data_dir: Path) -> bool:
+    """True when the site or the index is missing or older than any source file."""
+    built = built_at(kb.site_dir(data_dir), kb.index_dir(data_dir))
+    return built is None or _newest(source_files(kb)) > built
+
+
+def ensure_built(kb: KnowledgeBase, data_dir: Path, echo: Callable[[str], None] = print) -> bool:
+    """Build the site and the index when stale; return whether a build ran."""
+    if not is_stale(kb, data_dir):
+        return False
+    from deflect.search import build_index
+    from deflect.site import build_site
+
+    site_dir, index_dir = kb.site_dir(data_dir), kb.index_dir(data_dir)
+    echo(f"Building the site and the search index from {kb.root} ...")
+    pages = build_site(kb, site_dir)
+    build_index(pages, index_dir)
+    echo(f"Built {len(pages)} articles: site in {site_dir}, index in {index_dir}")
+    return True
+
+
+# --- The WSGI application --------------------------------------------------------------------
+
+class StaticSite:
+    """Serves a built MkDocs site: directory URLs get index.html, unknown paths the site's 404.html."""
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+
+    def __call__(self, environ, start_response):
+        request = Request(environ)
+        try:
+            response = self.respond(request)
+        except (NotFound, MethodNotAllowed) as error:
+            response = self.error_page(error)
+        body = response(environ, start_response)
+        if request.method == "HEAD":
+            response.close()  # no body is sent, so nothing else would close the file
+        return body
+
+    def respond(self, request: Request) -> Response:
+        """Return the file the URL names, a redirect to the directory URL, or raise NotFound."""
+        if request.method not in ("GET", "HEAD"):
+            raise MethodNotAllowed(valid_methods=["GET", "HEAD"])
+        path = safe_join(str(self.root), request.path.lstrip("/")) if request.path != "/" else str(self.root)
+        if path is None or not os.path.exists(path):
+            raise NotFound()
+        if os.path.isdir(path):
+            if not request.path.endswith("/"):
+                query = f"?{request.query_string.decode('latin-1')}" if request.query_string else ""
+                return redirect(request.script_root + request.path + "/" + query, 301)
+            path = os.path.join(path, "index.html")
+            if not os.path.isfile(path):
+                raise NotFound()
+        response = send_file(path, request.environ, mimetype=content_type(path), conditional=True, max_age=None)
+        response.headers.pop("Content-Disposition", None)  # a page, not a download
+        return response
+
+    def error_page(self, error) -> Response:
+        """The site's own 404.html (Material's, with the header and search), else a plain page."""
+        page = self.root / "404.html"
+        if isinstance(error, NotFound) and page.is_file():
+            return Response(page.read_bytes(), status=404, mimetype="text/html")
+        return error.get_response()
+
+
+def content_type(path: str) -> str:
+    """The media type of a site file (werkzeug adds charset=utf-8 to the text types)."""
+    suffix = Path(path).suffix.lower()
+    return TYPES.get(suffix) or mimetypes.guess_type(path)[0] or "application/octet-stream"
+
+
+def load_app(kb: KnowledgeBase, data_dir: Path):
+    """Create the support app for this KB and data dir (None when the package has no app yet)."""
+    try:
+        from deflect.app import create_app
+    except ImportError as error:
+        if error.name != "deflect.app":
+            raise
+        return None
+    # The app reads its settings from the environment; make them agree with what was just built.
+    os.environ["DEFLECT_KB"] = str(kb.root)
+    os.environ["DEFLECT_DATA_DIR"] = str(data_dir)
+    app = create_app({"KB": str(kb.root), "DATA_DIR": str(data_dir), "INDEX_DIR": str(kb.index_dir(data_dir))})
+    if "health" not in app.blueprints:  # until create_app registers it itself
+        from deflect.web import health
+
+        app.register_blueprint(health.bp)
+    return app
+
+
+def create_wsgi(site_dir: Path, app=None):
+    """The site at `/` and, when given, the Flask app at `/support/`."""
+    site = StaticSite(site_dir)
+    return DispatcherMiddleware(site, {APP_PREFIX: app}) if app is not None else site
+
+
+# --- Running ---------------------------------------------------------------------------------
+
+def serve(kb: KnowledgeBase, data_dir: Path, host: str = "127.0.0.1", port: int = 8000, threads: int = 8,
+          echo: Callable[[str], None] = print) -> None:
+    """Build what is stale, then serve until Ctrl-C (SIGINT) or SIGTERM; stop the outbox cleanly."""
+    from waitress.server import create_server
+
+    data_dir = Path(data_dir).resolve()
+    ensure_built(kb, data_dir, echo)
+    app = load_app(kb, data_dir)
+    server = create_server(create_wsgi(kb.site_dir(data_dir), app), host=host, port=port, threads=threads,
+                           ident="deflect")
+    url = f"http://{_url_host(host)}:{server.effective_port}/"
+    echo(f"deflect is serving {kb.root.name}: the help center at {url} and the support form at "
+         f"{url}support/ (Ctrl-C stops)")
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        server.run()  # returns after closing its sockets on KeyboardInterrupt
+    finally:
+        worker = app.extensions.get("deflect_outbox") if app is not None else None
+        if worker is not None:
+            worker.stop(timeout=10)
+        server.close()
+    echo("deflect stopped.")
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+def _url_host(host: str) -> str:
+    """The host as a browser should type it: 0.0.0.0 as 127.0.0.1, IPv6 in brackets."""
+    if host in ("0.0.0.0", ""):
+        return "127.0.0.1"
+    return f"[{host}]" if ":" in host else host

@@ -1,0 +1,153 @@
+"""The JSON API of DESIGN.md: suggest, forms (and their JSON Schema), requests; page feedback."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Blueprint, jsonify, request, url_for
+
+from deflect import guard, subject
+from deflect.form_schema import form_schema
+from deflect.forms import Form
+from deflect.intake import Submission, review
+from deflect.web.filer import file_record
+from deflect.web.resources import resources
+from deflect.web.searchstep import QUERY_MAX, from_page, issue_token, suggestions, token_problem
+
+bp = Blueprint("api", __name__)
+
+
+def _errors(status: int, **errors: str):
+    return jsonify({"errors": errors}), status
+
+
+@bp.get("/suggest")
+def suggest():
+    """`GET /api/suggest?q=...`: the best articles for what the customer typed so far."""
+    found, _ = suggestions(request.args.get("q", "")[:QUERY_MAX], record_gap=False)
+    return jsonify({"results": found})
+
+
+def form_json(form: Form) -> dict:
+    """A form as a client needs it."""
+    return {"id": form.id, "name": form.name, "description": form.description,
+            "fields": [{"id": f.id, "type": f.type, "label": f.label, "required": f.required,
+                        "options": [o.value for o in f.options]} for f in form.fields]}
+
+
+@bp.get("/forms")
+def forms():
+    """`GET /api/forms`: the forms of the knowledge base."""
+    return jsonify({"forms": [form_json(f) for f in resources().forms.forms]})
+
+
+@bp.get("/forms/<form_id>.schema.json")
+def schema(form_id: str):
+    """`GET /api/forms/<id>.schema.json`: a form as JSON Schema."""
+    form = resources().forms.get(form_id)
+    if form is None:
+        return _errors(404, form=f"unknown form {form_id!r}: see GET /api/forms for the ids")
+    body = form_schema(form, resources().policy, url_for("flow.chooser", _external=True))
+    return jsonify(body), 200, {"Content-Type": "application/schema+json"}
+
+
+def _shape_errors(body: object) -> dict[str, str]:
+    """Type checks of the request body, before any rule runs."""
+    if not isinstance(body, dict):
+        return {"request": "send a JSON object: {\"form\", \"subject\", \"email\", \"fields\", \"deflect_token\"}"}
+    errors = {}
+    for key in ("form", "subject", "email"):
+        if not isinstance(body.get(key), str):
+            errors[key] = f"{key}: send it as a string" + (", like \"[HIGH] Points missing for quizzes\"" if key == "subject" else "")
+    if not isinstance(body.get("fields", {}), dict):
+        errors["fields"] = "fields: send an object of field id to text (a list of texts for checkboxes)"
+    return errors
+
+
+def _values(form: Form, raw: dict) -> tuple[dict, dict[str, str]]:
+    """Field values from JSON: text, or a list of texts for checkboxes and multiple choices."""
+    values, errors = {}, {}
+    known = {f.id for f in form.fields}
+    for key, value in raw.items():
+        if key not in known:
+            errors[str(key)[:100]] = f"{str(key)[:100]}: not a field of {form.id!r}; see GET /api/forms"
+        elif isinstance(value, list) and all(isinstance(v, str) for v in value):
+            values[key] = value
+        elif isinstance(value, str):
+            values[key] = value
+        else:
+            errors[key] = f"{key}: send text (or a list of texts for checkboxes)"
+    return values, errors
+
+
+def _review(form: Form, body: dict):
+    """Every rule of the form over the JSON body; returns the review and the errors by key."""
+    values, errors = _values(form, body.get("fields") or {})
+    confirmed = body.get("confirm_guard") if isinstance(body.get("confirm_guard"), list) else []
+    sub = Submission(form=form, email=body["email"], values=values, typed_subject=body["subject"],
+                     name=body["name"] if isinstance(body.get("name"), str) else "",
+                     confirmed={c for c in confirmed if isinstance(c, str)}, from_page=from_page(body.get("from")))
+    result = review(sub, resources().policy, dt.datetime.now(dt.timezone.utc))
+    for key, message in result.errors.items():  # a wrong type says more than "required"
+        errors.setdefault(key, message)
+    for finding in result.unconfirmed:
+        errors.setdefault(finding.field, guard_message(form, finding))
+    return result, errors
+
+
+@bp.post("/requests")
+def file_request():
+    """`POST /api/requests`: the same validation as the form, then 428 until the search step is done.
+
+    Bad input is answered first (422), so a program fixes its request before it is shown the
+    articles; a valid request without a token for its subject gets the suggestions and a token (428).
+    """
+    body = request.get_json(silent=True)
+    errors = _shape_errors(body)
+    if errors:
+        return _errors(422 if isinstance(body, dict) else 400, **errors)
+    form = resources().forms.get(body["form"])
+    if form is None:
+        ids = ", ".join(f.id for f in resources().forms.forms)
+        return _errors(422, form=f"form: unknown form {body['form'][:100]!r}; use one of {ids}")
+    result, errors = _review(form, body)
+    if errors or result.record is None:
+        return jsonify({"errors": errors, "guard": [{"field": f.field, "kind": f.kind, "confirm": f.key}
+                                                    for f in result.unconfirmed]}), 422
+    description = result.record["summary"]
+    found, _ = suggestions(description, record_gap=False)
+    if token_problem(body.get("deflect_token"), description):
+        if not found:
+            resources().store.record_content_gap(description, 0, None)
+        return jsonify({"suggestions": found, "deflect_token": issue_token(description),
+                        "message": "Check these articles first; send the request again with this deflect_token."}), 428
+    record = dict(result.record, shown_articles=[{"title": a["title"], "url": a["url"]} for a in found])
+    case = file_record(record)
+    return jsonify({"case": case, "subject": record["subject"], "response_target": record["response_target"],
+                    "resolution_target": record["resolution_target"], "response_due": record["response_due"],
+                    "resolution_due": record["resolution_due"]}), 201
+
+
+def guard_message(form: Form, finding: guard.Finding) -> str:
+    """The guard's warning for the API: what was found where, and how to go on."""
+    label = form.field(finding.field).label
+    what = guard.describe(finding.kind)
+    if finding.secret:
+        return (f"{label} holds {what}: support never needs it; remove it, or send \"confirm_guard\": "
+                f"[\"{finding.key}\"] to file the request with it replaced by [removed]")
+    return (f"{label} holds {what}: replace it with an ID instead (support does not need personal data), or confirm it is "
+            f"needed by sending \"confirm_guard\": [\"{finding.key}\"]")
+
+
+@bp.post("/feedback")
+def feedback():
+    """`POST /api/feedback` from the site's "Was this page helpful?": {"page": "...", "helpful": true}."""
+    body = request.get_json(silent=True)
+    page = body.get("page") if isinstance(body, dict) else None
+    helpful = body.get("helpful") if isinstance(body, dict) else None
+    if not isinstance(page, str) or not page.strip() or len(page) > 500 or subject.has_control_characters(page):
+        return _errors(422, page="page: send the page's site path as a string, like \"faq/accounts/reset-password/\"")
+    if not isinstance(helpful, bool):
+        return _errors(422, helpful="helpful: send true or false")
+    resources().store.record_page_feedback(page.strip(), helpful)
+    return jsonify({"ok": True}), 201

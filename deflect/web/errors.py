@@ -1,0 +1,62 @@
+"""Error pages and JSON errors: clear words for 400, 404, 405, 413, 428, 429 and 500."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+log = logging.getLogger(__name__)
+
+MESSAGES = {
+    400: ("The request could not be read", "Something in what was sent is not what this page expects. "
+          "Go back, reload the page and try again."),
+    404: ("Page not found", "This address does not exist (or the link has expired). Start again from the support page."),
+    405: ("Not allowed here", "This address does not take that kind of request. Start again from the support page."),
+    413: ("Too much text", "What you sent is larger than we accept. Shorten the longest fields, then send again."),
+    429: ("Too many requests", "You have sent several requests in a short time. Wait a few minutes, then try again; "
+          "for an outage, use the priority hotline."),
+    500: ("Something went wrong on our side", "Your request was not lost if you saw a case number. "
+          "Otherwise please try again in a minute."),
+}
+
+
+def _wants_json() -> bool:
+    """True for the API under /api (and for clients that send JSON)."""
+    return request.blueprint == "api" or request.path.startswith("/api/") or request.is_json
+
+
+def error_response(status: int, detail: str | None = None):
+    """A page, or JSON under the API, for this status."""
+    title, text = MESSAGES.get(status, MESSAGES[400 if status < 500 else 500])
+    if _wants_json():
+        return jsonify({"errors": {"request": f"{title}: {detail or text}"}}), status
+    return render_template("error.html", status=status, title=title, text=detail or text), status
+
+
+def init_app(app: Flask) -> None:
+    """Register the handlers."""
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return error_response(400, "This page was open too long, or your browser blocked its cookie. "
+                                   "Go back, reload the page and send again; what you typed is kept by your browser.")
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        response = error_response(error.code or 500)
+        if error.code == 429:
+            # Flask-Limiter's exception carries the Retry-After header.
+            headers = error.get_response().headers
+            if "Retry-After" in headers:
+                response[0].headers["Retry-After"] = headers["Retry-After"]
+        return response
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception):
+        if isinstance(error, HTTPException):
+            return http_error(error)
+        log.exception("unexpected error", exc_info=error)
+        return error_response(InternalServerError.code)

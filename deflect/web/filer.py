@@ -1,0 +1,49 @@
+"""Filing an accepted request: numbered and committed with its outbox messages in one transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import current_app
+
+from deflect.web.resources import resources
+
+
+def _delivery():
+    """The delivery module (issue 5), or None while it does not exist."""
+    try:
+        from deflect import delivery
+    except ImportError as error:
+        if error.name != "deflect.delivery":
+            raise
+        return None
+    return delivery
+
+
+def app_settings() -> dict:
+    """The run-time settings with the app's `DEFLECT_*` config on top (what delivery reads)."""
+    return {k: v for k, v in current_app.config.items() if k.startswith("DEFLECT_")}
+
+
+def file_record(record: dict) -> str:
+    """Store the request and its outbox messages; return the case number."""
+    res, delivery = resources(), _delivery()
+    now = dt.datetime.now(dt.timezone.utc)
+    stamp = now.isoformat(timespec="microseconds")
+    settings = app_settings()
+
+    def outbox(case: str) -> list:
+        if delivery is None:
+            return []
+        return delivery.outbox_messages(dict(record, case_number=case, created_at=stamp), res.policy, settings)
+
+    return res.store.file_request(prefix=res.policy.case_prefix, digits=res.policy.case_digits,
+                                  form=record["form"], subject=record["subject"], email=record["email"],
+                                  data=record, outbox=outbox, now=now)
+
+
+def delivery_note(case: str) -> str | None:
+    """Where the messages went when no mail server is set (from the delivery module), else None."""
+    delivery = _delivery()
+    describe = getattr(delivery, "describe_delivery", None)
+    return describe(app_settings(), case) if describe else None

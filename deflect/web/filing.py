@@ -1,0 +1,110 @@
+"""Step 3: the form, prefilled; the request checked, stored, numbered and confirmed."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+from deflect import guard
+from deflect.forms import Form
+from deflect.intake import Submission, review
+from deflect.web.filer import delivery_note, file_record
+from deflect.web.flow import form_or_404
+from deflect.web.resources import resources
+from deflect.web.searchstep import from_page, is_urgent, issue_token, suggestions, targets_table, token_problem
+
+bp = Blueprint("filing", __name__)
+CONFIRMATION_SALT = "deflect.confirmation"
+HONEYPOT = "website"
+
+
+def initial_values(form: Form, description: str) -> dict:
+    """The form's starting values: defaults, and the description where a field asks for it."""
+    values = {}
+    for field in form.fields:
+        if field.prefill == "description":
+            values[field.id] = description
+        elif field.default:
+            values[field.id] = field.default
+    return values
+
+
+def render_form(form: Form, status: int = 200, **page):
+    """Render step 3 with everything it needs; articles beside the form for urgent tags."""
+    page.setdefault("errors", {})
+    page.setdefault("findings", [])
+    page.setdefault("notice", "")
+    urgent = is_urgent(page["tag"])
+    if "articles" not in page:
+        page["articles"] = suggestions(page["description"], record_gap=False)[0] if urgent else []
+    policy = resources().policy
+    return render_template("request.html", form=form, urgent=urgent, policy=policy,
+                           targets=targets_table(form), describe=guard.describe, **page), status
+
+
+@bp.get("/<form_id>/request")
+def request_form(form_id: str):
+    """Step 3, reached from step 2 with a token: the form, prefilled."""
+    form = form_or_404(form_id)
+    args = request.args
+    q, tag, came_from = " ".join(args.get("q", "").split())[:1000], args.get("tag", form.default_tag), from_page(args.get("from"))
+    if not q or token_problem(args.get("token"), q):
+        # Not through step 2 (or too long ago): the articles come first.
+        target = "flow.suggestions" if q else "flow.describe"
+        return redirect(url_for(target, form_id=form.id, q=q or None, tag=tag or None, **({"from": came_from} if came_from else {})))
+    return render_form(form, description=q, token=args["token"], from_page=came_from, tag=tag,
+                       summary=q, email="", name="", values=initial_values(form, q), confirmed=set())
+
+
+def submission_from(form: Form) -> Submission:
+    """The HTML form's fields as a Submission (lists for checkboxes and multiple choices)."""
+    values = {}
+    for field in form.fields:
+        many = field.type == "checkboxes" or field.multiple
+        values[field.id] = request.form.getlist(field.id) if many else request.form.get(field.id, "")
+    return Submission(form=form, email=request.form.get("email", ""), values=values,
+                      tag=request.form.get("tag", form.tags[0] if len(form.tags) == 1 else ""),
+                      summary=request.form.get("summary", ""), name=request.form.get("name", ""),
+                      confirmed=set(request.form.getlist("confirm_guard")),
+                      from_page=from_page(request.form.get("from")))
+
+
+@bp.post("/<form_id>/request")
+def submit(form_id: str):
+    """Check the request; on error show the form again, filled; on success store it and confirm."""
+    form = form_or_404(form_id)
+    if request.form.get(HONEYPOT):
+        abort(400)
+    sub = submission_from(form)
+    description = " ".join((request.form.get("description") or sub.summary).split())[:1000]
+    page = dict(description=description, from_page=sub.from_page, tag=sub.tag, summary=sub.summary,
+                email=sub.email, name=sub.name, values=sub.values, confirmed=sub.confirmed)
+    if token_problem(request.form.get("deflect_token"), description):
+        # Never filed without the search step: show the articles now, keep everything typed.
+        articles = suggestions(description, record_gap=False)[0]
+        return render_form(form, 428, token=issue_token(description), articles=articles,
+                           notice="Before we take your request, please check these articles.", **page)
+    sub.shown_articles = [{"title": a["title"], "url": a["url"]} for a in suggestions(description, record_gap=False)[0]]
+    result = review(sub, resources().policy, dt.datetime.now(dt.timezone.utc))
+    if result.record is None:
+        return render_form(form, 422, token=request.form["deflect_token"], errors=result.errors,
+                           findings=result.findings, **page)
+    case = file_record(result.record)
+    key = URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=CONFIRMATION_SALT).dumps(case)
+    return redirect(url_for("filing.confirmation", case=case, key=key), 303)
+
+
+@bp.get("/requests/<case>")
+def confirmation(case: str):
+    """The confirmation page: case number, what was sent, the response target."""
+    try:
+        signed = URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=CONFIRMATION_SALT).loads(
+            request.args.get("key", ""), max_age=7 * 24 * 3600)
+    except BadSignature:
+        abort(404)
+    record = resources().store.get_request(case) if signed == case else None
+    if record is None:
+        abort(404)
+    return render_template("confirmation.html", record=record, note=delivery_note(case))

@@ -1,0 +1,86 @@
+"""Steps 1 and 2: choose a form, describe the problem, see the matching articles first."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+
+from deflect import subject
+from deflect.forms import Form
+from deflect.web.resources import resources
+from deflect.web.searchstep import from_page, is_urgent, issue_token, suggestions
+
+bp = Blueprint("flow", __name__)
+
+
+def form_or_404(form_id: str) -> Form:
+    """The form with this id, or a 404 page."""
+    form = resources().forms.get(form_id)
+    if form is None:
+        abort(404)
+    return form
+
+
+@bp.get("/")
+def chooser():
+    """The chooser: one entry per form, and the links that send the customer elsewhere."""
+    forms = resources().forms
+    return render_template("chooser.html", forms=forms.forms, links=forms.contact_links,
+                           from_page=from_page(request.args.get("from")))
+
+
+def describe_errors(form: Form, description: str, tag: str) -> dict[str, str]:
+    """Step 1's checks: a description that can be a subject summary, and a tag the form offers."""
+    policy = resources().policy
+    found = [subject.summary_problem(" ".join(description.split()), policy.subject_min, policy.subject_max)]
+    if len(form.tags) > 1 or tag:
+        found.append(subject.tag_problem(tag or None, list(form.tags), description))
+    return {("q" if e.part == "summary" else "tag"): e.message.replace("Subject: the summary", "Your description")
+            for e in found if e}
+
+
+@bp.get("/<form_id>/")
+def describe(form_id: str):
+    """Step 1: describe the problem in a sentence (it becomes the subject summary)."""
+    form = form_or_404(form_id)
+    tag = request.args.get("tag", form.default_tag)
+    return render_template("describe.html", form=form, q=request.args.get("q", ""), tag=tag,
+                           from_page=from_page(request.args.get("from")), errors={})
+
+
+@bp.get("/<form_id>/suggestions", endpoint="suggestions")
+def suggestions_page(form_id: str):
+    """Step 2: the best articles; "this solved it" ends here, "I still need help" goes on."""
+    form = form_or_404(form_id)
+    q, came_from = request.args.get("q", "")[:1000], from_page(request.args.get("from"))
+    tag = request.args.get("tag", "") if len(form.tags) > 1 else form.tags[0]
+    errors = describe_errors(form, q, tag)
+    if errors:
+        return render_template("describe.html", form=form, q=q, tag=tag, from_page=came_from, errors=errors), 422
+    q = " ".join(q.split())
+    token = issue_token(q)
+    onward = dict(form_id=form.id, q=q, tag=tag, token=token, **({"from": came_from} if came_from else {}))
+    if is_urgent(tag):
+        # An outage must not be slowed down: the articles stand beside the form instead.
+        return redirect(url_for("filing.request_form", **onward))
+    articles, did_you_mean = suggestions(q)
+    return render_template("suggestions.html", form=form, q=q, tag=tag, from_page=came_from,
+                           articles=articles, did_you_mean=did_you_mean, onward=onward)
+
+
+@bp.post("/deflected")
+def deflected():
+    """Record that an article solved the problem, and say thank you."""
+    q = request.form.get("q", "")[:1000]
+    url, title = request.form.get("url", "")[:500], request.form.get("title", "")[:300]
+    if not q.strip() or not url.startswith("/") and not url.startswith("http") or "\n" in url:
+        abort(400)
+    resources().store.record_deflection(q, url, title, from_page(request.form.get("from")))
+    return redirect(url_for("flow.thanks", title=title, url=url))
+
+
+@bp.get("/thanks")
+def thanks():
+    """The end of a deflected visit: glad it helped, and the article again."""
+    url = request.args.get("url", "")
+    safe = url if (url.startswith("/") and not url.startswith("//")) or url.startswith(("https://", "http://")) else ""
+    return render_template("thanks.html", title=request.args.get("title", "")[:300], url=safe)

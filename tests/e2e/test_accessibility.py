@@ -1,0 +1,53 @@
+"""axe-core scans of the pages a newcomer meets: no serious or critical violation."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
+
+from customer import PROBLEM
+
+pytestmark = pytest.mark.e2e
+BLOCKING = ("serious", "critical")
+
+
+def open_article(page):
+    page.goto("/faq/accounts/reset-password/")
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+
+
+def open_chooser(page):
+    page.goto("/support/")
+    expect(page.get_by_role("heading", name="How can we help?")).to_be_visible()
+
+
+def open_suggestions(page):
+    page.goto("/support/problem/")
+    page.get_by_label("Describe the problem in one sentence").fill(PROBLEM)
+    page.get_by_role("radio", name="[HIGH]").check()
+    page.get_by_role("button", name="Show matching articles").click()
+    expect(page.get_by_role("heading", name="These articles may answer it")).to_be_visible()
+
+
+def open_form(page):
+    open_suggestions(page)
+    page.get_by_role("link", name="I still need help").click()
+    expect(page.get_by_role("button", name="Send request")).to_be_visible()
+
+
+PAGES = {"article": open_article, "chooser": open_chooser, "suggestions": open_suggestions, "form": open_form}
+
+
+@pytest.mark.parametrize("name", list(PAGES))
+def test_no_serious_accessibility_violations(page, served, steps, name):
+    PAGES[name](page)
+    steps.shot(name)
+    results = Axe().run(page)
+    (steps.folder / "axe.json").write_text(json.dumps(results.response["violations"], indent=1))
+    blocking = [v for v in results.response["violations"] if v["impact"] in BLOCKING]
+    assert not blocking, "\n".join(
+        f"{v['impact']}: {v['id']}: {v['help']} ({v['helpUrl']}) at "
+        + ", ".join(str(node["target"]) for node in v["nodes"][:5]) for v in blocking)

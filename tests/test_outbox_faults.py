@@ -1,0 +1,205 @@
+"""Faults with real parts: the app killed between accepting and sending, two workers on one store."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from deflect.delivery import senders_for
+from deflect.outbox import Backoff, Worker, deliver_pending
+from deflect.store import Store
+from tests.delivery_fixtures import (  # noqa: F401 - fixtures
+    ROOT, file_sample, free_port, policy, smtp_server, store,
+)
+
+SUPPORT = "support@orbit-rewards.example"
+FIELDS = {
+    "problem_summary": "Students completed quizzes in course 123 but no points arrived in Orbit.",
+    "steps_to_reproduce": "1. Learner 4411 completes quiz 9 in course 123\n2. Moodle marks it complete\n3. No points",
+    "expected_result": "The learner gets 25 points for the quiz, as the rule says.",
+    "actual_result": "Nothing is awarded and the webhook log shows no error at all.",
+    "environment": "Production", "impact": "About 200 learners in three active courses are missing points.",
+    "organisation": "Springfield University", "plan": "standard", "region": "europe", "lms": "Moodle",
+    "lms_version": "Moodle 4.1, plugin 3.2.0",
+}
+
+
+def wait_for(condition, timeout: float = 20.0, what: str = "condition"):
+    """Poll until `condition()` is true; fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def environment(data_dir: Path, smtp_url: str, **extra) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DEFLECT_")}
+    env.update(PYTHONPATH=str(ROOT), DEFLECT_DATA_DIR=str(data_dir), DEFLECT_SMTP_URL=smtp_url,
+               DEFLECT_KB=str(ROOT / "kb"), **extra)
+    return env
+
+
+class AppProcess:
+    """The real app (waitress + outbox worker) in its own process, on a free port."""
+
+    def __init__(self, env: dict, cwd: Path):
+        self.port = free_port()
+        self.process = subprocess.Popen([sys.executable, str(ROOT / "tests" / "run_app.py"), str(self.port)],
+                                        env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        wait_for(self.listening, 30, "the app to listen")
+
+    def listening(self) -> bool:
+        assert self.process.poll() is None, self.process.stderr.read().decode()
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/api/forms", timeout=2):
+                return True
+        except OSError:
+            return False
+
+    def post(self, body: dict) -> tuple[int, dict]:
+        request = urllib.request.Request(f"http://127.0.0.1:{self.port}/api/requests", json.dumps(body).encode(),
+                                         {"Content-Type": "application/json"}, method="POST")
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return response.status, json.load(response)
+        except urllib.error.HTTPError as error:
+            with error:
+                return error.code, json.load(error)
+
+    def file(self) -> str:
+        """File the example request through the API: the search step (428), then the request (201)."""
+        body = {"form": "problem", "subject": "[HIGH] Students not receiving points for quiz completions",
+                "email": "admin@springfield.example", "name": "Ann Lee", "fields": FIELDS}
+        status, answer = self.post(body)
+        assert status == 428, answer
+        status, answer = self.post(dict(body, deflect_token=answer["deflect_token"]))
+        assert status == 201, answer
+        return answer["case"]
+
+    def kill(self) -> None:
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(10)
+        self.process.stderr.close()
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(10)
+        if not self.process.stderr.closed:
+            self.process.stderr.close()
+
+
+@pytest.fixture
+def apps(tmp_path):
+    """Start app processes on demand; every one still running is stopped at the end."""
+    started: list[AppProcess] = []
+
+    def start(env: dict) -> AppProcess:
+        started.append(AppProcess(env, tmp_path))
+        return started[-1]
+    yield start
+    for app in started:
+        app.stop()
+
+
+def test_app_killed_between_accepting_and_sending_delivers_once_after_restart(apps, smtp_server, tmp_path):
+    smtp_server.hold.set()  # the worker's first send will hang before the server accepts it
+    env = environment(tmp_path / "var", smtp_server.url)
+    first = apps(env)
+    case = first.file()  # 201: the request is committed and the customer told "received"
+    wait_for(smtp_server.rcpt_seen.is_set, what="the worker to start sending")
+    first.kill()  # SIGKILL: mid-send, nothing accepted
+    smtp_server.hold.clear()
+    assert smtp_server.received == []
+    store = Store(tmp_path / "var" / "deflect.sqlite3")
+    assert {e.status for e in store.list_outbox()} == {"pending"}
+    apps(env)  # restart: the dead worker's lease runs out and the new one takes over
+    wait_for(lambda: len(smtp_server.received) >= 2, what="both messages")
+    time.sleep(1.0)  # anything sent twice would arrive now
+    assert sorted(smtp_server.message_ids()) == [f"<{case}.customer@orbit-rewards.example>",
+                                                 f"<{case}.support@orbit-rewards.example>"]
+    assert {e.status for e in store.list_outbox()} == {"delivered"}
+
+
+def test_process_killed_after_commit_before_send_is_delivered_once(smtp_server, tmp_path):
+    ready, store_file = tmp_path / "ready", tmp_path / "var" / "deflect.sqlite3"
+    env = environment(tmp_path / "var", smtp_server.url)
+    filer = subprocess.Popen([sys.executable, str(ROOT / "tests" / "outbox_filer.py"), str(store_file), str(ready)],
+                             env=env, cwd=tmp_path)
+    wait_for(ready.exists, 30, "the filing process to commit")
+    filer.send_signal(signal.SIGKILL)
+    filer.wait(10)
+    case = ready.read_text()
+    assert smtp_server.received == []
+    worker = subprocess.run([sys.executable, "-m", "deflect", "outbox", "--deliver"], env=env, cwd=tmp_path,
+                            capture_output=True, text=True, timeout=60)
+    assert worker.returncode == 0, worker.stderr
+    assert sorted(smtp_server.message_ids()) == [f"<{case}.customer@orbit-rewards.example>",
+                                                 f"<{case}.support@orbit-rewards.example>"]
+    again = subprocess.run([sys.executable, "-m", "deflect", "outbox", "--deliver"], env=env, cwd=tmp_path,
+                           capture_output=True, text=True, timeout=60)
+    assert again.returncode == 0 and len(smtp_server.received) == 2
+
+
+def test_two_worker_processes_send_each_message_once(smtp_server, tmp_path, policy):
+    store = Store(tmp_path / "var" / "deflect.sqlite3").migrate()
+    cases = [file_sample(store, policy, {}) for _ in range(12)]
+    smtp_server.delay = 0.03
+    env = environment(tmp_path / "var", smtp_server.url)
+    command = [sys.executable, "-m", "deflect", "outbox", "--deliver"]
+    workers = [subprocess.Popen(command, env=env, cwd=tmp_path, stdout=subprocess.PIPE, text=True) for _ in range(2)]
+    outputs = [w.communicate(timeout=120)[0] for w in workers]
+    assert [w.returncode for w in workers] == [0, 0]
+    expected = sorted(f"<{c}.{ch}@orbit-rewards.example>" for c in cases for ch in ("customer", "support"))
+    assert sorted(smtp_server.message_ids()) == expected
+    assert sum(o.count("delivered: ") for o in outputs) == len(expected)
+    assert {e.status for e in store.list_outbox()} == {"delivered"}
+
+
+def test_two_worker_threads_send_each_message_once(smtp_server, store, policy):
+    cases = [file_sample(store, policy, {}) for _ in range(10)]
+    smtp_server.delay = 0.01
+    senders = lambda: senders_for({"DEFLECT_SMTP_URL": smtp_server.url})  # noqa: E731
+    workers = [Worker(store, senders, interval=0.01).start() for _ in range(2)]
+    try:
+        wait_for(lambda: {e.status for e in store.list_outbox()} == {"delivered"}, 60, "every message")
+    finally:
+        for worker in workers:
+            worker.stop()
+    assert not any(worker.alive for worker in workers)
+    assert len(smtp_server.received) == 2 * len(cases) == len(set(smtp_server.message_ids()))
+
+
+def test_expired_lease_is_taken_over_and_a_live_one_is_not(store, policy):
+    import datetime as dt
+    file_sample(store, policy, {})
+    [held] = store.claim_due("a", dt.timedelta(seconds=60), limit=1)
+    assert held.id not in [e.id for e in store.claim_due("b", dt.timedelta(seconds=60), limit=5)]
+    later = dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=61)
+    [taken] = [e for e in store.claim_due("b", dt.timedelta(seconds=60), limit=5, now=later) if e.id == held.id]
+    assert taken.claimed_by == "b" and taken.attempts == 2
+    assert not store.mark_retry(held.id, "a", "late", later)  # the old holder no longer decides
+    assert store.mark_delivered(held.id, "a")  # but a send it finished is recorded: never again
+    assert not store.mark_retry(held.id, "b", "b failed", later)
+    assert store.outbox_entry(held.id).status == "delivered"
+
+
+def test_a_sender_bug_is_retried_not_lost(store, policy):
+    file_sample(store, policy, {})
+
+    def broken(entry):
+        raise RuntimeError("boom")
+    result = deliver_pending(store, {"support": broken, "customer": broken}, backoff=Backoff(base=0.01))
+    assert len(result.retried) == 2
+    assert all("RuntimeError: boom" in e.last_error for e in store.list_outbox(("pending",)))
