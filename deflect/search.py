@@ -39,6 +39,7 @@ from deflect.compounds import joined_pairs
 from deflect.pages import Page
 from deflect.query_words import INDEX_STOP_WORDS, content_words, query_words
 from deflect.search_documents import ArticleRecord, article_record, record_words
+from deflect.site import is_article
 from deflect.snippets import make_snippet
 from deflect.spelling import Speller
 from deflect.synonyms import WORD, Synonyms, fold, load_synonyms
@@ -86,14 +87,11 @@ class Tuning:
     synonym: float = 0.5
     correction: float = 0.9
     common: float = 0.5
-    category: float = 0.0
     lead: float = 0.4
     compound: float = 1.0
-    section: float = 0.0
-    section_top: int = 30
 
 
-FIELDS = ("title", "questions", "tags", "description", "heading", "body", "category", "lead")
+FIELDS = ("title", "questions", "tags", "description", "heading", "body", "lead")
 
 
 def schema() -> Schema:
@@ -107,7 +105,6 @@ def schema() -> Schema:
         description=TEXT(**text),
         heading=TEXT(**text),
         body=TEXT(**text),
-        category=TEXT(**text),
         lead=TEXT(**text),
         data=STORED,
     )
@@ -120,14 +117,16 @@ def _document(record: ArticleRecord) -> dict:
         path=record.path, title=fold(record.title), questions=fold(record.questions), tags=fold(record.tags),
         description=fold(record.description), heading=fold("\n".join(s.heading for s in record.sections)),
         body=fold("\n".join(s.text for s in record.sections)),
-        category=fold(record.category), lead=fold(record.lead),
+        lead=fold(record.lead),
         data=dict(title=record.title, url=record.url, sections=sections),
     )
 
 
 def _write_articles(writer, pages: list[Page], vocabulary: dict[str, int]) -> None:
-    """Add every page to an open writer and count its words into the vocabulary."""
+    """Add every article (not pages excluded from search) to an open writer; count its words."""
     for page in pages:
+        if not is_article(page.meta or {}):
+            continue
         record = article_record(page)
         for word, count in record_words(record).items():
             vocabulary[word] = vocabulary.get(word, 0) + count
@@ -158,6 +157,7 @@ def _swap_in(fresh: Path, index_dir: Path) -> None:
 def build_index(pages: list[Page], index_dir: str | Path, synonyms_file: str | Path | None = None) -> None:
     """Index `pages` into a fresh folder beside `index_dir`, then swap it in atomically.
 
+    Pages whose front matter says `search: {exclude: true}` are left out, as `deflect build` does.
     `index_dir` becomes a symlink to the fresh folder, so a reader never sees a half-built index;
     `synonyms_file` (the writers' `synonyms.yml`) is copied into the index and applied at query time.
     """
@@ -177,7 +177,10 @@ def build_index(pages: list[Page], index_dir: str | Path, synonyms_file: str | P
 
 
 def update_index(index_dir: str | Path, changed: list[Page], removed_paths: list[str]) -> None:
-    """Re-index the `changed` pages and delete `removed_paths`, in place (one writer at a time)."""
+    """Re-index the `changed` pages and delete `removed_paths`, in place (one writer at a time).
+
+    A changed page whose front matter now says `search: {exclude: true}` leaves the index.
+    """
     folder = Path(index_dir).resolve()
     ix = whoosh_index.open_dir(str(folder))
     vocabulary = json.loads((folder / VOCABULARY_FILE).read_text(encoding="utf-8"))
@@ -438,15 +441,5 @@ def rank(search_index: SearchIndex, generation: _Generation, searcher, query: st
     if not plan.queries:
         return SearchResponse(query, [], plan.did_you_mean)
     whoosh_query = _or(plan.queries, scale=tuning.coordination or None)
-    if tuning.section:
-        hits = searcher.search(whoosh_query, limit=max(limit, tuning.section_top))
-        body = {t.text for q in plan.queries for t in q.all_tokens() if t.fieldname == "body"} or plan.stems
-        scored = []
-        for hit in hits:
-            _, count = _best_section(hit["data"]["sections"] or [("", None, "")], body)
-            scored.append((hit.score * (1 + tuning.section * min(1.0, count / len(body))), hit))
-        scored.sort(key=lambda x: -x[0])
-        hits = [h for _, h in scored[:limit]]
-    else:
-        hits = searcher.search(whoosh_query, limit=limit)
+    hits = searcher.search(whoosh_query, limit=limit)
     return SearchResponse(query, [_result(hit, plan.stems) for hit in hits], plan.did_you_mean)

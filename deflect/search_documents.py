@@ -35,7 +35,6 @@ class ArticleRecord:
     tags: str
     description: str
     sections: list[SectionRecord]
-    category: str = ""
     lead: str = ""
 
 
@@ -63,12 +62,6 @@ def _sections(page: Page) -> list[SectionRecord]:
     return records or [SectionRecord("", None, "")]
 
 
-def _category(path: str) -> str:
-    """The folder names of a page's path as words: 'faq/billing/refunds.md' -> 'faq billing'."""
-    folders = path.split("/")[:-1]
-    return " ".join(folders).replace("-", " ").replace("_", " ")
-
-
 def _lead(sections: list[SectionRecord], words: int = LEAD_WORDS) -> str:
     """The first `words` words of the article's text."""
     text = " ".join(s.text for s in sections[:2])
@@ -87,7 +80,6 @@ def article_record(page: Page) -> ArticleRecord:
         tags=_meta_text(meta.get("tags")).replace("-", " "),
         description=_meta_text(meta.get("description")),
         sections=sections,
-        category=_category(page.path),
         lead=_lead(sections),
     )
 

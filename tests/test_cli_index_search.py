@@ -41,3 +41,14 @@ def test_search_without_json_names_the_correction_and_an_empty_result(tmp_path):
     found = runner.invoke(main, ["search", "--index", str(tmp_path / "ix"), "invoces", "zzqqxx"])
     assert "did you mean: invoices" in found.stdout
     assert "no results" in found.stdout
+
+
+def test_index_leaves_out_pages_excluded_from_search_like_build_does(tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "invoices.md").write_text("# Invoices\n\nDownload invoices from Billing.\n")
+    (docs / "tags.md").write_text("---\ntitle: Tags\nsearch:\n  exclude: true\n---\nInvoices billing tags.\n")
+    runner = CliRunner()
+    runner.invoke(main, ["index", "--docs", str(docs), "--index", str(tmp_path / "ix")])
+    found = runner.invoke(main, ["search", "--index", str(tmp_path / "ix"), "--json", "invoices billing"])
+    assert [r["path"] for r in json.loads(found.stdout)["results"]] == ["invoices.md"]

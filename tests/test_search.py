@@ -171,3 +171,34 @@ def test_one_index_serves_many_threads(search_index):
     for thread in threads:
         thread.join()
     assert not errors and set(found) == {"faq/invoices.md"}
+
+
+def test_two_typed_words_also_find_the_article_that_writes_them_as_one(tmp_path):
+    docs = write_docs(tmp_path / "docs", {
+        "chromebooks.md": "# Classroom laptops\n\nSchools can program boards from Chromebooks.\n",
+        "books.md": "# Reading list\n\nBooks about electronics, chrome plating and more books.\n",
+    })
+    build_index(read_folder(docs), tmp_path / "index")
+    index = SearchIndex.open(tmp_path / "index")
+    try:
+        assert paths(index.search("school chrome books"))[0] == "chromebooks.md"
+    finally:
+        index.close()
+
+
+def test_pages_excluded_from_search_are_left_out_of_builds_and_updates(tmp_path):
+    hidden = "---\ntitle: Internal tags page\nsearch:\n  exclude: true\n---\nInvoices tag list.\n"
+    docs = write_docs(tmp_path / "docs", {"faq/invoices.md": ARTICLES["faq/invoices.md"], "tags.md": hidden})
+    build_index(read_folder(docs), tmp_path / "index")
+    (docs / "faq/invoices.md").write_text(hidden.replace("Internal tags page", "Invoices"), encoding="utf-8")
+    index = SearchIndex.open(tmp_path / "index")
+    try:
+        assert [p for p, _, _ in index.documents()] == ["faq/invoices.md"]
+        update_index(tmp_path / "index", [p for p in read_folder(docs) if p.path == "faq/invoices.md"], [])
+    finally:
+        index.close()
+    fresh = SearchIndex.open(tmp_path / "index")
+    try:
+        assert fresh.documents() == []
+    finally:
+        fresh.close()
