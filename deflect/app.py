@@ -18,7 +18,8 @@ from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFProtect
 
 from deflect import settings
-from deflect.web import api, errors, filing, flow, resources
+from deflect.delivery import init_delivery
+from deflect.web import api, errors, filing, flow, health, resources
 
 ALIASES = (("KB", "DEFLECT_KB"), ("DATA_DIR", "DEFLECT_DATA_DIR"), ("SECRET_KEY", "DEFLECT_SECRET_KEY"))
 DEFAULTS = {
@@ -92,17 +93,6 @@ def _when(iso: str) -> str:
     return moment.strftime("%a %d %b %Y, %H:%M") + f" ({moment.tzname() or 'UTC'})"
 
 
-def _init_delivery(app: Flask) -> None:
-    """Issue 5's spot: the delivery module starts its outbox worker here, when it exists."""
-    try:
-        from deflect.delivery import init_delivery
-    except ImportError as error:
-        if getattr(error, "name", None) not in ("deflect.delivery",) and "init_delivery" not in str(error):
-            raise
-        return
-    init_delivery(app)
-
-
 def create_app(test_config: dict | None = None) -> Flask:
     """Create the app: settings, resources (policy, forms, store, search), blueprints, protection."""
     app = Flask(__name__, static_folder=None)
@@ -111,9 +101,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     resources.init_app(app)
     # Routes are relative to where the app is mounted: `deflect serve` mounts it at /support/.
     assets = Blueprint("assets", __name__, static_folder="static", static_url_path="/static")
-    for blueprint, under in ((assets, None), (flow.bp, None), (filing.bp, None), (api.bp, "/api")):
+    blueprints = ((assets, None), (flow.bp, None), (filing.bp, None), (api.bp, "/api"), (health.bp, None))
+    for blueprint, under in blueprints:
         app.register_blueprint(blueprint, url_prefix=under)
     _templates(app)
     _protect(app)
-    _init_delivery(app)
+    init_delivery(app)  # the outbox worker (OUTBOX_WORKER=False turns it off)
     return app

@@ -107,10 +107,7 @@ def _nav_paths(nav: object) -> set[str]:
 
 
 def _missing_from_nav(kb: KnowledgeBase, paths: set[str]) -> list[Problem]:
-    from mkdocs.utils.yaml import get_yaml_loader, yaml_load
-
-    with open(kb.mkdocs_file, encoding="utf-8") as handle:
-        config = yaml_load(handle, loader=get_yaml_loader())
+    config = kb.site_config()
     if not config.get("nav"):
         return []
     listed = _nav_paths(config["nav"])

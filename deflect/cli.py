@@ -67,14 +67,10 @@ def _relative(problem) -> str:
 @_kb_option
 def build(kb_dir: Path | None) -> None:
     """Build the site and the search index from the same pages, in one step."""
-    from deflect.site import build_site
-    from deflect.search import build_index
+    from deflect.build import build_all
 
-    kb = _knowledge_base(kb_dir)
-    site_dir, index_dir = kb.site_dir(_data_dir()), kb.index_dir(_data_dir())
-    pages = build_site(kb, site_dir)
-    build_index(pages, index_dir, synonyms_file=kb.synonyms_file)
-    click.echo(f"Built {len(pages)} articles: site in {site_dir}, index in {index_dir}")
+    built = build_all(_knowledge_base(kb_dir), _data_dir())
+    click.echo(f"Built {built.articles} articles: site in {built.site_dir}, index in {built.index_dir}")
 
 
 @main.command()
@@ -119,7 +115,7 @@ def _record_gap(query: str, suggestion: str | None) -> None:
     """Record a query that found nothing, for the content-gap report."""
     from deflect.store import Store
 
-    Store(_data_dir() / "deflect.sqlite3").migrate().record_content_gap(query, 0, suggestion)
+    Store.in_data_dir(_data_dir()).record_content_gap(query, 0, suggestion)
 
 
 @main.command("search")

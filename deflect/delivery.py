@@ -122,7 +122,7 @@ def _webhook_sender(settings: Mapping[str, str | None]) -> Sender:
 
 def mail_folder(settings: Mapping[str, str | None]) -> Path:
     """Return the folder `.eml` files go to when no mail server is configured."""
-    return Path(settings.get("DEFLECT_DATA_DIR") or "var") / "mail"
+    return data_dir(settings) / "mail"
 
 
 def describe_delivery(settings: Mapping[str, str | None], case_number: str | None = None) -> str | None:
@@ -137,9 +137,9 @@ def describe_delivery(settings: Mapping[str, str | None], case_number: str | Non
             f"as .eml files to {folder}/{files} instead of being sent.")
 
 
-def store_path(settings: Mapping[str, str | None]) -> Path:
-    """Return the store file of the data dir (used when the app does not hand over its store)."""
-    return Path(settings.get("DEFLECT_DATA_DIR") or "var") / "deflect.sqlite3"
+def data_dir(settings: Mapping[str, str | None]) -> Path:
+    """Return the data dir the settings name."""
+    return Path(settings.get("DEFLECT_DATA_DIR") or "var")
 
 
 def init_delivery(app, store: Store | None = None) -> Worker | None:
@@ -151,7 +151,7 @@ def init_delivery(app, store: Store | None = None) -> Worker | None:
     if not app.config.get("OUTBOX_WORKER", True):
         return None
     current = lambda: app_settings(app)  # noqa: E731 - read at every pass, never cached
-    store = store or _app_store(app) or Store(store_path(current())).migrate()
+    store = store or _app_store(app) or Store.in_data_dir(data_dir(current()))
     lease = dt.timedelta(seconds=float(app.config.get("OUTBOX_LEASE", DEFAULT_LEASE.total_seconds())))
     worker = Worker(store, lambda: senders_for(current()), interval=float(app.config.get("OUTBOX_INTERVAL", 1.0)),
                     lease=lease)

@@ -51,9 +51,9 @@ def case_pattern(policy: Policy) -> re.Pattern:
     return re.compile(rf"^{re.escape(policy.case_prefix.upper())}-\d{{4}}-\d{{{policy.case_digits},}}$")
 
 
-def case_example(policy: Policy, year: int = 2026) -> str:
-    """An example case number: prefix, year, sequence."""
-    return f"{policy.case_prefix}-{year}-{123:0{policy.case_digits}d}"
+def case_example(policy: Policy, year: int | None = None) -> str:
+    """An example case number: prefix, year (this year by default), sequence."""
+    return f"{policy.case_prefix}-{year or dt.date.today().year}-{123:0{policy.case_digits}d}"
 
 
 def subject_errors(sub: Submission, policy: Policy) -> tuple[str, str, dict[str, str]]:
@@ -62,9 +62,9 @@ def subject_errors(sub: Submission, policy: Policy) -> tuple[str, str, dict[str,
     low, high = policy.subject_min, policy.subject_max
     if sub.typed_subject is not None:
         tag, summary = subject.split(sub.typed_subject)
-        problems = subject.check(sub.typed_subject, tags, low, high)
+        problems = subject.check(sub.typed_subject, tags, low, high, policy.subject_example)
         return tag or "", summary, {"subject": problems[0].message} if problems else {}
-    problems = subject.check_parts(sub.tag, sub.summary, tags, low, high)
+    problems = subject.check_parts(sub.tag, sub.summary, tags, low, high, policy.subject_example)
     return sub.tag.strip(), " ".join(sub.summary.split()), {p.part: p.message for p in problems}
 
 

@@ -53,6 +53,13 @@ class KnowledgeBase:
             return Path(data_dir).resolve() / "index"
         return Path(data_dir).resolve() / "kbs" / self.root.name / "index"
 
+    def site_config(self) -> dict:
+        """The site's MkDocs config as MkDocs reads it (`INHERIT` merged), unvalidated."""
+        from mkdocs.utils.yaml import yaml_load
+
+        with open(self.mkdocs_file, "rb") as handle:
+            return yaml_load(handle)
+
     @property
     def mkdocs_file(self) -> Path:
         """The site's MkDocs config: the KB's own, else the project's `mkdocs.yml` beside `kb/`."""

@@ -6,14 +6,14 @@ import signal
 import threading
 from typing import Callable, Iterable, Mapping
 
-from deflect.delivery import senders_for, store_path
+from deflect.delivery import data_dir, senders_for
 from deflect.outbox import PassResult, deliver_pending, worker_id
 from deflect.store import OutboxEntry, Store
 
 
 def open_store(settings: Mapping[str, str | None]) -> Store:
     """Return the store of the data dir named by the settings, migrated."""
-    return Store(store_path(settings)).migrate()
+    return Store.in_data_dir(data_dir(settings))
 
 
 def describe(entry: OutboxEntry) -> str:

@@ -103,6 +103,7 @@ class Policy:
     review_max_age_days: int
     subject_min: int
     subject_max: int
+    subject_example: str
     priorities: tuple[Priority, ...]
     tags: tuple[Tag, ...]
     plans: tuple[Plan, ...]
@@ -223,6 +224,7 @@ class _Reader:
             review_max_age_days=self.number(("review", "max_age_days"), 365, 1, 3650),
             subject_min=self.number(("subject", "min_length"), 10, 1, 200),
             subject_max=self.number(("subject", "max_length"), 120, 10, 500),
+            subject_example=self.text(("subject", "example"), False, "Something does not work as expected"),
             priorities=priorities,
             tags=tags,
             plans=plans,

@@ -11,7 +11,7 @@ This is the only module that imports Whoosh. The API::
     index.close()
 
 Each article is one document with separate fields for title, front-matter `questions`, tags,
-description, headings and body. Its sections are stored with their anchors: the result links to
+description, body and lead (its first words); weights are in `search_tuning.Tuning`. Its sections are stored with their anchors: the result links to
 the section that matches the query best, and the snippet comes from that section.
 """
 
@@ -30,8 +30,8 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 from whoosh.analysis import LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
-from whoosh.lang.porter2 import stem as porter2_stem
 from whoosh.fields import ID, STORED, TEXT, Schema
+from whoosh.lang.porter2 import stem as porter2_stem
 from whoosh.query import And, Or, Term
 from whoosh.scoring import BM25F
 
@@ -39,59 +39,31 @@ from deflect.compounds import joined_pairs
 from deflect.pages import Page
 from deflect.query_words import INDEX_STOP_WORDS, content_words, query_words
 from deflect.search_documents import ArticleRecord, article_record, record_words
+from deflect.search_tuning import Tuning, plural_stem
 from deflect.site import is_article
 from deflect.snippets import make_snippet
 from deflect.spelling import Speller
 from deflect.synonyms import WORD, Synonyms, fold, load_synonyms
+
+__all__ = ["Result", "SearchIndex", "SearchResponse", "Tuning", "build_index", "update_index"]
 
 VOCABULARY_FILE = "vocabulary.json"
 SYNONYMS_FILE = "synonyms.json"
 TOKEN_PATTERN = r"\w+(?:\.?\w+)*"
 
 
-def _light_stem(word: str) -> str:
-    """Plural-only stemming for titles: 'passwords' -> 'password', 'address' stays."""
-    if len(word) > 4 and word.endswith("ies"):
-        return word[:-3] + "y"
-    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
-        return word[:-1]
-    return word
-
-
 def _analyzer(light: bool = False):
     """Tokenize, lower-case, drop stop words, stem (Snowball English, or plural-only when `light`)."""
     chain = RegexTokenizer(TOKEN_PATTERN) | LowercaseFilter() | StopFilter(stoplist=INDEX_STOP_WORDS)
     if light:
-        return chain | StemFilter(stemfn=_light_stem, cachesize=-1)
+        return chain | StemFilter(stemfn=plural_stem, cachesize=-1)
     return chain | StemFilter(stemfn=porter2_stem, cachesize=-1)
 
 
 BODY_ANALYZER = _analyzer()
 TITLE_ANALYZER = _analyzer(light=True)
 
-
-@dataclass(frozen=True)
-class Tuning:
-    """Ranking weights, chosen by measurement (benchmarks/search_quality.py, see its README)."""
-
-    title: float = 0.75
-    questions: float = 1.0
-    tags: float = 1.0
-    description: float = 1.0
-    heading: float = 0.0
-    body: float = 1.0
-    B: float = 0.75
-    K1: float = 1.2
-    title_B: float = 0.5
-    coordination: float = 0.0
-    synonym: float = 0.5
-    correction: float = 0.9
-    common: float = 0.5
-    lead: float = 0.4
-    compound: float = 1.0
-
-
-FIELDS = ("title", "questions", "tags", "description", "heading", "body", "lead")
+FIELDS = ("title", "questions", "tags", "description", "body", "lead")
 
 
 def schema() -> Schema:
@@ -103,7 +75,6 @@ def schema() -> Schema:
         questions=TEXT(**text),
         tags=TEXT(**text),
         description=TEXT(**text),
-        heading=TEXT(**text),
         body=TEXT(**text),
         lead=TEXT(**text),
         data=STORED,
@@ -115,7 +86,7 @@ def _document(record: ArticleRecord) -> dict:
     sections = [(s.heading, s.anchor, s.text) for s in record.sections]
     return dict(
         path=record.path, title=fold(record.title), questions=fold(record.questions), tags=fold(record.tags),
-        description=fold(record.description), heading=fold("\n".join(s.heading for s in record.sections)),
+        description=fold(record.description),
         body=fold("\n".join(s.text for s in record.sections)),
         lead=fold(record.lead),
         data=dict(title=record.title, url=record.url, sections=sections),
@@ -154,6 +125,20 @@ def _swap_in(fresh: Path, index_dir: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
+# From this many articles a full build analyses in two processes and keeps their two segments:
+# half the build time, but queries cost about 1.5x more (benchmarks/README.md), so smaller
+# knowledge bases, which build in seconds anyway, keep one process and one segment.
+PARALLEL_BUILD = 5000
+
+
+def _writer_options(n_pages: int) -> dict:
+    """Writer options for a full build: two processes and two segments for large builds."""
+    procs = min(2, os.cpu_count() or 1)
+    if n_pages < PARALLEL_BUILD or procs < 2:
+        return {}
+    return dict(procs=procs, multisegment=True)
+
+
 def build_index(pages: list[Page], index_dir: str | Path, synonyms_file: str | Path | None = None) -> None:
     """Index `pages` into a fresh folder beside `index_dir`, then swap it in atomically.
 
@@ -167,7 +152,7 @@ def build_index(pages: list[Page], index_dir: str | Path, synonyms_file: str | P
     fresh.mkdir()
     ix = whoosh_index.create_in(str(fresh), schema())
     vocabulary: dict[str, int] = {}
-    writer = ix.writer(limitmb=256)
+    writer = ix.writer(limitmb=256, **_writer_options(len(pages)))
     _write_articles(writer, pages, vocabulary)
     writer.commit()
     ix.close()
@@ -330,15 +315,25 @@ def _concept(searcher, word: str, weight: float, tuning: Tuning):
     # A word in most articles ranks none of them but costs the most to score: leave it out.
     if searcher.doc_frequency("body", subqueries[-1].text) > tuning.common * searcher.doc_count():
         return _COMMON
-    return subqueries[0] if len(subqueries) == 1 else _or(subqueries)
+    return subqueries[0] if len(subqueries) == 1 else _or(searcher, subqueries)
 
 
 _COMMON = Term("body", "")
 
 
-def _or(subqueries, scale=None):
-    """An OR query (Whoosh picks the matcher: an array union for small indexes, a tree for large)."""
-    return Or(subqueries, scale=scale)
+LARGE_INDEX = 5000  # articles: Whoosh's own threshold between its two OR matchers
+
+
+def _or(searcher, subqueries, scale=None):
+    """An OR query: an array union for small indexes, a tree (which skips) for large ones.
+
+    Whoosh chooses by the size of each segment; a large build has two segments (see
+    `_writer_options`), so the choice is made here by the size of the whole index.
+    """
+    query = Or(subqueries, scale=scale)
+    if searcher.doc_count_all() > LARGE_INDEX:
+        query.matcher_type = Or.DEFAULT_MATCHER
+    return query
 
 
 def _rarest(searcher, words: list[str], tuning: Tuning) -> list:
@@ -372,7 +367,7 @@ def _synonym_queries(generation: _Generation, searcher, words: list[str], tuning
             if parts:
                 options.append(parts[0] if len(parts) == 1 else And(parts))
         if options:
-            queries.append(options[0] if len(options) == 1 else _or(options))
+            queries.append(options[0] if len(options) == 1 else _or(searcher, options))
     return queries
 
 
@@ -386,7 +381,7 @@ class _Plan:
 
 
 def _plan(generation: _Generation, searcher, query: str, tuning: Tuning) -> _Plan:
-    """Drop filler words, correct unknown words, add synonyms."""
+    """Drop filler words, correct unknown words, join words typed apart, add synonyms."""
     words = query_words(query)
     content = content_words(words)
     corrections = _corrections(generation, searcher, content)
@@ -396,7 +391,8 @@ def _plan(generation: _Generation, searcher, query: str, tuning: Tuning) -> _Pla
         queries.append(_concept(searcher, corrections.get(word, word), weight, tuning))
     corrected = [corrections.get(w, w) for w in words]
     if tuning.compound:
-        queries += [_concept(searcher, w, tuning.compound, tuning) for w in joined_pairs(words, generation.speller.vocabulary)]
+        joined = joined_pairs(words, generation.speller.vocabulary)
+        queries += [_concept(searcher, word, tuning.compound, tuning) for word in joined]
     queries = [q for q in queries if q is not None] + _synonym_queries(generation, searcher, corrected, tuning)
     rare = [q for q in queries if q is not _COMMON]
     queries = rare or _rarest(searcher, content, tuning)
@@ -440,6 +436,6 @@ def rank(search_index: SearchIndex, generation: _Generation, searcher, query: st
     plan = _plan(generation, searcher, query, tuning)
     if not plan.queries:
         return SearchResponse(query, [], plan.did_you_mean)
-    whoosh_query = _or(plan.queries, scale=tuning.coordination or None)
+    whoosh_query = _or(searcher, plan.queries, scale=tuning.coordination or None)
     hits = searcher.search(whoosh_query, limit=limit)
     return SearchResponse(query, [_result(hit, plan.stems) for hit in hits], plan.did_you_mean)

@@ -64,6 +64,12 @@ def _custom_dirs(kb: KnowledgeBase) -> list[Path]:
     return [Path(custom).resolve()] if custom else []
 
 
+def build_inputs(kb: KnowledgeBase) -> list[Path]:
+    """The KB's source files plus deflect's own modules: an upgrade that changes how pages are
+    built or indexed must rebuild (an index written by other code may not even open)."""
+    return source_files(kb) + sorted(Path(__file__).parent.glob("*.py"))
+
+
 def _newest(paths: Iterable[Path]) -> float:
     return max((p.stat().st_mtime for p in paths), default=0.0)
 
@@ -80,23 +86,20 @@ def built_at(site_dir: Path, index_dir: Path) -> float | None:
 
 
 def is_stale(kb: KnowledgeBase, data_dir: Path) -> bool:
-    """True when the site or the index is missing or older than any source file."""
+    """True when the site or the index is missing or older than any source file (or deflect itself)."""
     built = built_at(kb.site_dir(data_dir), kb.index_dir(data_dir))
-    return built is None or _newest(source_files(kb)) > built
+    return built is None or _newest(build_inputs(kb)) > built
 
 
 def ensure_built(kb: KnowledgeBase, data_dir: Path, echo: Callable[[str], None] = print) -> bool:
     """Build the site and the index when stale; return whether a build ran."""
     if not is_stale(kb, data_dir):
         return False
-    from deflect.search import build_index
-    from deflect.site import build_site
+    from deflect.build import build_all
 
-    site_dir, index_dir = kb.site_dir(data_dir), kb.index_dir(data_dir)
     echo(f"Building the site and the search index from {kb.root} ...")
-    pages = build_site(kb, site_dir)
-    build_index(pages, index_dir)
-    echo(f"Built {len(pages)} articles: site in {site_dir}, index in {index_dir}")
+    built = build_all(kb, data_dir)
+    echo(f"Built {built.articles} articles: site in {built.site_dir}, index in {built.index_dir}")
     return True
 
 
@@ -152,22 +155,10 @@ def content_type(path: str) -> str:
 
 
 def load_app(kb: KnowledgeBase, data_dir: Path):
-    """Create the support app for this KB and data dir (None when the package has no app yet)."""
-    try:
-        from deflect.app import create_app
-    except ImportError as error:
-        if error.name != "deflect.app":
-            raise
-        return None
-    # The app reads its settings from the environment; make them agree with what was just built.
-    os.environ["DEFLECT_KB"] = str(kb.root)
-    os.environ["DEFLECT_DATA_DIR"] = str(data_dir)
-    app = create_app({"KB": str(kb.root), "DATA_DIR": str(data_dir), "INDEX_DIR": str(kb.index_dir(data_dir))})
-    if "health" not in app.blueprints:  # until create_app registers it itself
-        from deflect.web import health
+    """Create the support app for this KB and data dir."""
+    from deflect.app import create_app
 
-        app.register_blueprint(health.bp)
-    return app
+    return create_app({"KB": str(kb.root), "DATA_DIR": str(data_dir)})
 
 
 def create_wsgi(site_dir: Path, app=None):
@@ -186,12 +177,18 @@ def serve(kb: KnowledgeBase, data_dir: Path, host: str = "127.0.0.1", port: int 
     data_dir = Path(data_dir).resolve()
     ensure_built(kb, data_dir, echo)
     app = load_app(kb, data_dir)
-    server = create_server(create_wsgi(kb.site_dir(data_dir), app), host=host, port=port, threads=threads,
-                           ident="deflect")
+    try:
+        server = create_server(create_wsgi(kb.site_dir(data_dir), app), host=host, port=port, threads=threads,
+                               ident="deflect")
+    except OSError as error:
+        raise SystemExit(f"deflect cannot listen on {host}:{port}: {error.strerror or error}. "
+                         f"Is another server running there? Choose another port with --port.") from None
     url = f"http://{_url_host(host)}:{server.effective_port}/"
     echo(f"deflect is serving {kb.root.name}: the help center at {url} and the support form at "
          f"{url}support/ (Ctrl-C stops)")
-    signal.signal(signal.SIGTERM, _interrupt)
+    # Explicitly: a server started in the background by a script inherits an ignored SIGINT.
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, _interrupt)
     try:
         server.run()  # returns after closing its sockets on KeyboardInterrupt
     finally:

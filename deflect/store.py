@@ -102,8 +102,15 @@ class OutboxEntry:
 class Store:
     """The SQLite file under the data dir; `Store(path).migrate()` before first use."""
 
+    FILE_NAME = "deflect.sqlite3"
+
     def __init__(self, path: str | Path):
         self.path = Path(path)
+
+    @classmethod
+    def in_data_dir(cls, data_dir: str | Path) -> "Store":
+        """Return the migrated store of a data dir (`DEFLECT_DATA_DIR`)."""
+        return cls(Path(data_dir) / cls.FILE_NAME).migrate()
 
     @contextlib.contextmanager
     def _connect(self, write: bool = False) -> Iterator[sqlite3.Connection]:

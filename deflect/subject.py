@@ -11,6 +11,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+EXAMPLE = "Points not awarded for quiz completions"  # support.yml `subject.example` overrides it
 SHAPE = re.compile(r"^\[(?P<tag>[^\[\]]*)\]\s*(?P<summary>.*)$", re.DOTALL)
 
 
@@ -40,9 +41,9 @@ def split(subject: str) -> tuple[str | None, str]:
     return match.group("tag").strip(), match.group("summary").strip()
 
 
-def tag_problem(tag: str | None, tags: list[str], summary: str) -> SubjectError | None:
+def tag_problem(tag: str | None, tags: list[str], summary: str, example: str = EXAMPLE) -> SubjectError | None:
     """Check the tag against the allowed tags; suggest the right spelling."""
-    example = summary or "Points not awarded for quizzes"
+    example = summary or example
     listed = ", ".join(f"[{t}]" for t in tags)
     if not tag:
         return SubjectError("tag", f"Subject: start with a tag in brackets, one of {listed}, "
@@ -59,7 +60,7 @@ def tag_problem(tag: str | None, tags: list[str], summary: str) -> SubjectError 
     return SubjectError("tag", f"Subject: unknown tag [{tag}]; use one of {listed}")
 
 
-def summary_problem(summary: str, low: int, high: int) -> SubjectError | None:
+def summary_problem(summary: str, low: int, high: int, example: str = EXAMPLE) -> SubjectError | None:
     """Check the summary's length: long enough to mean something, short enough for a subject."""
     if has_control_characters(summary):
         return SubjectError("summary", "Subject: write the summary on one line, without line breaks, "
@@ -67,26 +68,27 @@ def summary_problem(summary: str, low: int, high: int) -> SubjectError | None:
     length = len(summary)
     if length < low:
         return SubjectError("summary", f"Subject: the summary has {length} characters; describe the problem "
-                                       f"in {low} to {high}, like \"Students not receiving points for quizzes\"")
+                                       f"in {low} to {high}, like \"{example}\"")
     if length > high:
         return SubjectError("summary", f"Subject: the summary has {length} characters; shorten it to at most "
                                        f"{high} and put the details in the form")
     return None
 
 
-def check(subject: str, tags: list[str], low: int, high: int) -> list[SubjectError]:
+def check(subject: str, tags: list[str], low: int, high: int, example: str = EXAMPLE) -> list[SubjectError]:
     """Return every problem of a typed subject line (empty when it is well-formed)."""
     if has_control_characters(subject.strip()):
         return [SubjectError("subject", "Subject: write it on one line, without line breaks, tabs or "
-                                        "control characters, like [HIGH] Points missing for quizzes")]
+                                        f"control characters, like [{tags[0]}] {example}")]
     tag, summary = split(subject)
-    found = [tag_problem(tag, tags, summary), summary_problem(summary, low, high)]
+    found = [tag_problem(tag, tags, summary, example), summary_problem(summary, low, high, example)]
     return [error for error in found if error]
 
 
-def check_parts(tag: str, summary: str, tags: list[str], low: int, high: int) -> list[SubjectError]:
+def check_parts(tag: str, summary: str, tags: list[str], low: int, high: int,
+                example: str = EXAMPLE) -> list[SubjectError]:
     """Return the problems of a subject composed from the tag picker and the summary field."""
-    found = [tag_problem(tag.strip() or None, tags, summary.strip()),
+    found = [tag_problem(tag.strip() or None, tags, summary.strip(), example),
              summary_problem(" ".join(summary.split()) if not has_control_characters(summary.strip())
-                             else summary, low, high)]
+                             else summary, low, high, example)]
     return [error for error in found if error]

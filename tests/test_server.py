@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
+import shutil
+import socket
+import subprocess
+import sys
 import textwrap
 import time
 import urllib.error
 import urllib.request
-import shutil
 from pathlib import Path
 
 import pytest
@@ -15,7 +18,7 @@ from flask import Flask, request
 from werkzeug.test import Client
 
 from deflect.kb import KnowledgeBase
-from deflect.server import create_wsgi, ensure_built, is_stale, source_files
+from deflect.server import build_inputs, create_wsgi, ensure_built, is_stale, source_files
 
 PROJECT_KB = Path(__file__).resolve().parents[1] / "kb"
 
@@ -159,6 +162,12 @@ def test_a_changed_source_makes_the_build_stale(small_kb, tmp_path, changed):
     assert ensure_built(small_kb, data, echo=lambda _: None)
 
 
+def test_deflects_own_modules_count_as_build_inputs(small_kb):
+    """An upgrade of deflect rebuilds: an index pickled by other code may not open."""
+    names = {path.name for path in build_inputs(small_kb)}
+    assert {"search.py", "site.py", "site_hooks.py"} <= names
+
+
 def test_a_removed_output_makes_the_build_stale(small_kb, tmp_path):
     data = tmp_path / "var"
     ensure_built(small_kb, data, echo=lambda _: None)
@@ -206,3 +215,17 @@ def test_deflect_serve_builds_serves_both_and_stops_on_ctrl_c(start_deflect, pro
         code = server.stop()
     assert code == 0, server.output()
     assert "deflect stopped." in server.output()
+
+
+def test_a_busy_port_is_explained(project_kb_copy, tmp_path):
+    """A newcomer whose port 8000 is taken learns what to do, not a traceback."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run([sys.executable, "-m", "deflect", "serve", "--kb", str(project_kb_copy),
+                                 "--port", str(port)], cwd=tmp_path, capture_output=True, text=True, timeout=120,
+                                env={**os.environ, "DEFLECT_DATA_DIR": str(tmp_path / "var")})
+    assert result.returncode != 0
+    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr and "--port" in result.stderr
+    assert "Traceback" not in result.stderr

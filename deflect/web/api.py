@@ -58,7 +58,7 @@ def _shape_errors(body: object) -> dict[str, str]:
     errors = {}
     for key in ("form", "subject", "email"):
         if not isinstance(body.get(key), str):
-            errors[key] = f"{key}: send it as a string" + (", like \"[HIGH] Points missing for quizzes\"" if key == "subject" else "")
+            errors[key] = f"{key}: send it as a string" + (", like \"[TAG] summary\"" if key == "subject" else "")
     if not isinstance(body.get("fields", {}), dict):
         errors["fields"] = "fields: send an object of field id to text (a list of texts for checkboxes)"
     return errors

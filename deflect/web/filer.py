@@ -6,18 +6,8 @@ import datetime as dt
 
 from flask import current_app
 
+from deflect import delivery
 from deflect.web.resources import resources
-
-
-def _delivery():
-    """The delivery module (issue 5), or None while it does not exist."""
-    try:
-        from deflect import delivery
-    except ImportError as error:
-        if error.name != "deflect.delivery":
-            raise
-        return None
-    return delivery
 
 
 def app_settings() -> dict:
@@ -27,14 +17,12 @@ def app_settings() -> dict:
 
 def file_record(record: dict) -> str:
     """Store the request and its outbox messages; return the case number."""
-    res, delivery = resources(), _delivery()
+    res = resources()
     now = dt.datetime.now(dt.timezone.utc)
     stamp = now.isoformat(timespec="microseconds")
     settings = app_settings()
 
     def outbox(case: str) -> list:
-        if delivery is None:
-            return []
         return delivery.outbox_messages(dict(record, case_number=case, created_at=stamp), res.policy, settings)
 
     return res.store.file_request(prefix=res.policy.case_prefix, digits=res.policy.case_digits,
@@ -43,7 +31,5 @@ def file_record(record: dict) -> str:
 
 
 def delivery_note(case: str) -> str | None:
-    """Where the messages went when no mail server is set (from the delivery module), else None."""
-    delivery = _delivery()
-    describe = getattr(delivery, "describe_delivery", None)
-    return describe(app_settings(), case) if describe else None
+    """Where the messages went when no mail server is set, else None."""
+    return delivery.describe_delivery(app_settings(), case)

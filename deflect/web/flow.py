@@ -31,9 +31,10 @@ def chooser():
 def describe_errors(form: Form, description: str, tag: str) -> dict[str, str]:
     """Step 1's checks: a description that can be a subject summary, and a tag the form offers."""
     policy = resources().policy
-    found = [subject.summary_problem(" ".join(description.split()), policy.subject_min, policy.subject_max)]
+    found = [subject.summary_problem(" ".join(description.split()), policy.subject_min, policy.subject_max,
+                                     policy.subject_example)]
     if len(form.tags) > 1 or tag:
-        found.append(subject.tag_problem(tag or None, list(form.tags), description))
+        found.append(subject.tag_problem(tag or None, list(form.tags), description, policy.subject_example))
     return {("q" if e.part == "summary" else "tag"): e.message.replace("Subject: the summary", "Your description")
             for e in found if e}
 

@@ -11,8 +11,8 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
 from flask import Flask, current_app
+from mkdocs.exceptions import MkDocsException
 
 from deflect.forms import FormSet, load_forms
 from deflect.kb import KnowledgeBase
@@ -22,19 +22,11 @@ from deflect.store import Store
 log = logging.getLogger(__name__)
 
 
-class _TolerantLoader(yaml.SafeLoader):
-    """Reads mkdocs.yml, ignoring the `!!python/name:` tags that Material's settings use."""
-
-
-_TolerantLoader.add_multi_constructor("", lambda loader, suffix, node: None)
-
-
 def site_name(kb: KnowledgeBase, policy: Policy) -> str:
     """The site's name from its mkdocs.yml, else the organisation's name plus Help Center."""
     try:
-        config = yaml.load(kb.mkdocs_file.read_text(encoding="utf-8"), Loader=_TolerantLoader)
-        name = config.get("site_name") if isinstance(config, dict) else None
-    except (OSError, yaml.YAMLError):
+        name = kb.site_config().get("site_name")
+    except (OSError, MkDocsException):
         name = None
     return str(name) if name else f"{policy.organisation['name']} Help Center"
 
@@ -80,8 +72,8 @@ def init_app(app: Flask) -> None:
     policy = load_policy(kb.support_file)
     forms = load_forms(kb.forms, policy)
     data_dir = Path(app.config["DATA_DIR"])
-    store = Store(data_dir / "deflect.sqlite3").migrate()
-    index_dir = Path(app.config.get("INDEX_DIR") or data_dir / "index")
+    store = Store.in_data_dir(data_dir)
+    index_dir = Path(app.config.get("INDEX_DIR") or kb.index_dir(data_dir))
     name = app.config.get("SITE_NAME") or site_name(kb, policy)
     app.extensions["deflect"] = Resources(kb, policy, forms, store, index_dir, name)
     app.extensions["deflect_store"] = store  # the delivery worker uses the same store

@@ -48,6 +48,9 @@ def test_no_serious_accessibility_violations(page, served, steps, name):
     results = Axe().run(page)
     (steps.folder / "axe.json").write_text(json.dumps(results.response["violations"], indent=1))
     blocking = [v for v in results.response["violations"] if v["impact"] in BLOCKING]
-    assert not blocking, "\n".join(
-        f"{v['impact']}: {v['id']}: {v['help']} ({v['helpUrl']}) at "
-        + ", ".join(str(node["target"]) for node in v["nodes"][:5]) for v in blocking)
+    if blocking:
+        pytest.fail(f"{len(blocking)} serious or critical axe-core violation(s) on the {name} page "
+                    f"(all of them in {steps.folder / 'axe.json'}):\n" + "\n".join(
+                        f"  {v['impact']}: {v['id']}: {v['help']} ({v['helpUrl']}) at "
+                        + ", ".join(str(node["target"]) for node in v["nodes"][:5]) for v in blocking),
+                    pytrace=False)

@@ -23,9 +23,10 @@ def test_deflected_by_an_article(page, served, customer, steps):
     expect(page.get_by_role("link", name="Contact support").first).to_be_visible()
     steps.shot("home")
 
-    page.wait_for_load_state("networkidle")  # the search worker has fetched the index
     search = page.get_by_role("textbox", name="Search")
     search.click()
+    # Material's search worker says "Initializing search" until its index is loaded.
+    expect(page.locator(".md-search-result__meta")).to_have_text("Type to start searching", timeout=15_000)
     search.press_sequentially("forgot password", delay=20)
     result = page.locator(".md-search-result__link", has_text=ARTICLE).first
     expect(result).to_be_visible()
