@@ -93,7 +93,6 @@ def outbox(retry_ids: tuple[int, ...], retry_failed: bool, deliver: bool, watch:
         click.echo(line)
 
 
-
 @main.command("index")
 @click.option("--docs", "docs_dir", required=True, type=click.Path(file_okay=False, exists=True, path_type=Path),
               help="A folder of Markdown files (front matter optional).")
@@ -167,6 +166,26 @@ def serve(kb_dir: Path | None, host: str, port: int, threads: int) -> None:
     from deflect.server import serve as run_server
 
     run_server(_knowledge_base(kb_dir), _data_dir(), host=host, port=port, threads=threads, echo=click.echo)
+
+
+@main.command()
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 1000), help="Rows per table.")
+def report(limit: int) -> None:
+    """What the knowledge base is missing and what it answers: content gaps and deflections."""
+    from collections import Counter
+
+    from deflect.store import Store
+
+    store = Store.in_data_dir(_data_dir())
+    gaps = store.list_content_gaps()[:limit]
+    click.echo(f"Content gaps: searches that found no article ({len(gaps)} shown, most asked first)")
+    for gap in gaps:
+        hint = f"  (did you mean: {gap['suggestion']})" if gap["suggestion"] else ""
+        click.echo(f"  {gap['count']:>5}  {gap['query']}  last {gap['last_seen'][:16]}{hint}")
+    answered = Counter((d["article_title"], d["article_url"]) for d in store.list_deflections())
+    click.echo(f"Deflections: requests not filed because an article answered ({sum(answered.values())} in all)")
+    for (title, url), count in answered.most_common(limit):
+        click.echo(f"  {count:>5}  {title}  ({url})")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,0 +1,24 @@
+"""`deflect report`: what support learns from the form: content gaps and deflections."""
+
+from __future__ import annotations
+
+from click.testing import CliRunner
+
+from deflect.cli import main
+from deflect.store import Store
+
+
+def test_the_report_lists_content_gaps_most_asked_first_and_deflections(tmp_path, monkeypatch):
+    monkeypatch.setenv("DEFLECT_DATA_DIR", str(tmp_path))
+    store = Store.in_data_dir(tmp_path)
+    store.record_content_gap("export points to excel", 0, "export points to excel")
+    for _ in range(3):
+        store.record_content_gap("Badge  designer", 0, None)
+    store.record_deflection("quiz gave no points", "troubleshooting/points-not-awarded/", "Points not awarded")
+    result = CliRunner().invoke(main, ["report"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    badge = next(i for i, line in enumerate(lines) if "badge designer" in line)
+    excel = next(i for i, line in enumerate(lines) if "export points to excel" in line)
+    assert badge < excel and lines[badge].split()[0] == "3"
+    assert "1  Points not awarded  (troubleshooting/points-not-awarded/)" in result.output
