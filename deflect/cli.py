@@ -104,8 +104,9 @@ def index_command(docs_dir: Path, index_dir: Path, synonyms_file: Path | None) -
     """Index any folder of Markdown for `deflect search`."""
     from deflect.pages import read_folder
     from deflect.search import build_index
+    from deflect.site import is_article
 
-    pages = read_folder(docs_dir)
+    pages = [page for page in read_folder(docs_dir) if is_article(page.meta)]
     build_index(pages, index_dir, synonyms_file=synonyms_file)
     click.echo(f"Indexed {len(pages)} pages from {docs_dir} into {index_dir}", err=True)
 
