@@ -172,12 +172,16 @@ def test_the_honeypot_refuses_bots(app, support):
     assert store(app).list_requests() == []
 
 
-def test_csrf_is_required(support):
+def test_a_form_without_a_valid_csrf_token_is_not_filed_but_comes_back_filled(app, support):
     page = support.open_form()
-    data = support.form_data(page)
-    data.pop("csrf_token")
+    data = support.form_data(page, csrf_token="expired-or-forged")
     reply = support.client.post("/problem/request", data=data)
-    assert reply.status_code == 400 and "reload the page" in reply.get_data(as_text=True)
+    text = reply.get_data(as_text=True)
+    assert reply.status_code == 400 and "open too long" in text
+    assert store(app).list_requests() == []
+    assert "Learner 4411 completes quiz 9" in text and "Springfield University" in text
+    again = support.client.post("/problem/request", data=dict(data, csrf_token=hidden(text)["csrf_token"]))
+    assert again.status_code == 303 and len(store(app).list_requests()) == 1
 
 
 def test_too_large_a_request_gets_413(support):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask_wtf.csrf import CSRFError
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from deflect import guard
@@ -71,6 +72,25 @@ def submission_from(form: Form) -> Submission:
                       from_page=from_page(request.form.get("from")))
 
 
+def typed_page(sub: Submission) -> dict:
+    """What the customer typed, as the form page shows it again."""
+    description = " ".join((request.form.get("description") or sub.summary).split())[:1000]
+    return dict(description=description, from_page=sub.from_page, tag=sub.tag, summary=sub.summary,
+                email=sub.email, name=sub.name, values=sub.values, confirmed=sub.confirmed)
+
+
+@bp.errorhandler(CSRFError)
+def expired_form(error: CSRFError):
+    """A form open too long (or its cookie blocked): show it again, filled, with a fresh token."""
+    form = form_or_404((request.view_args or {}).get("form_id", ""))
+    page = typed_page(submission_from(form))
+    token = request.form.get("deflect_token", "")
+    if token_problem(token, page["description"]):
+        token = issue_token(page["description"])
+    return render_form(form, 400, token=token, notice="This page was open too long to be sent safely. "
+                       "Everything you typed is below: check it and send again.", **page)
+
+
 @bp.post("/<form_id>/request")
 def submit(form_id: str):
     """Check the request; on error show the form again, filled; on success store it and confirm."""
@@ -78,9 +98,8 @@ def submit(form_id: str):
     if request.form.get(HONEYPOT):
         abort(400)
     sub = submission_from(form)
-    description = " ".join((request.form.get("description") or sub.summary).split())[:1000]
-    page = dict(description=description, from_page=sub.from_page, tag=sub.tag, summary=sub.summary,
-                email=sub.email, name=sub.name, values=sub.values, confirmed=sub.confirmed)
+    page = typed_page(sub)
+    description = page["description"]
     if token_problem(request.form.get("deflect_token"), description):
         # Never filed without the search step: show the articles now, keep everything typed.
         articles = suggestions(description, record_gap=False)[0]
