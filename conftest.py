@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -20,6 +19,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from tests.loopback import free_port
+
+# The delivery tests' fixtures (smtp_server, webhook_receiver, store, policy), for every test folder.
+pytest_plugins = ("tests.delivery_fixtures",)
 
 PROJECT = Path(__file__).resolve().parent
 
@@ -44,13 +48,6 @@ def pytest_sessionfinish(session, exitstatus):
 def _skip_reason(report) -> str:
     longrepr = report.longrepr
     return longrepr[2] if isinstance(longrepr, tuple) and len(longrepr) == 3 else str(longrepr)
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass

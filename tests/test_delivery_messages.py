@@ -11,7 +11,7 @@ from hypothesis import given, settings as hyp_settings, strategies as st
 from deflect import messages
 from deflect.delivery import outbox_messages
 from deflect.policy import load_policy
-from tests.delivery_fixtures import ROOT, SECTIONS, policy, sample_record  # noqa: F401 - fixture
+from tests.delivery_fixtures import ROOT, SECTIONS, sample_record
 
 POLICY = load_policy(ROOT / "kb" / "support.yml")
 

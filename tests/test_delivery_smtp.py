@@ -10,9 +10,7 @@ import pytest
 from deflect.delivery import describe_delivery, senders_for
 from deflect.outbox import Backoff, deliver_pending
 from deflect.smtp_sender import SmtpUrl, parse_smtp_url
-from tests.delivery_fixtures import (  # noqa: F401 - fixtures
-    file_sample, policy, smtp_server, stopped_smtp_server, store,
-)
+from tests.delivery_fixtures import file_sample
 
 QUICK = Backoff(base=0.01, cap=0.02, max_attempts=5)
 SUPPORT = "support@orbit-rewards.example"

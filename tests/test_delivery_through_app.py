@@ -9,7 +9,6 @@ import time
 import pytest
 
 from tests.conftest import SupportActions, local, make_app
-from tests.delivery_fixtures import smtp_server  # noqa: F401 - fixture
 
 CORE = ["problem_summary", "steps_to_reproduce", "expected_result", "actual_result", "environment", "impact"]
 

@@ -11,7 +11,7 @@ import pytest
 from deflect.delivery import senders_for
 from deflect.outbox import Backoff, deliver_pending
 from deflect.webhook_sender import sign, verify
-from tests.delivery_fixtures import ROOT, file_sample, policy, store, webhook_receiver  # noqa: F401
+from tests.delivery_fixtures import ROOT, file_sample
 
 QUICK = Backoff(base=0.01, cap=0.02, max_attempts=5)
 SECRET = "s3cret-for-tests"

@@ -424,7 +424,6 @@ def test_small_crm_offers_its_regions_and_shows_what_support_does_not_cover_befo
 
 @only("early-education")
 def test_early_education_guard_sends_names_and_birth_dates_back_and_takes_ids(example, support):
-    walk = example.walk
     before = len(support.client.application.extensions["deflect"].store.list_requests())
     page, sent = file_walk(example, support, problem_summary=(
         "Photos of Maya, born 03/14/2021, will not upload; her family lives at 12 Elm Street."))

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from deflect.cli import main
 from deflect.store import Store
-from tests.delivery_fixtures import file_sample, policy, smtp_server  # noqa: F401 - fixtures
+from tests.delivery_fixtures import file_sample
 
 
 @pytest.fixture

@@ -17,9 +17,8 @@ import pytest
 from deflect.delivery import senders_for
 from deflect.outbox import Backoff, Worker, deliver_pending
 from deflect.store import Store
-from tests.delivery_fixtures import (  # noqa: F401 - fixtures
-    ROOT, file_sample, free_port, policy, smtp_server, store,
-)
+from tests.delivery_fixtures import ROOT, file_sample
+from tests.loopback import free_port
 
 SUPPORT = "support@orbit-rewards.example"
 FIELDS = {

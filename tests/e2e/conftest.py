@@ -11,20 +11,16 @@
 
 from __future__ import annotations
 
-import email
-import email.policy
 import os
 import re
 import shutil
-import socket
-import threading
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from customer import Customer
+from tests.loopback import SmtpServer
 
 RESULTS = Path(__file__).resolve().parents[2] / "test-results" / "e2e"
 CHROMIUM_FLAGS = [
@@ -65,58 +61,12 @@ def browser_context_args(browser_context_args):
 
 # --- A real SMTP server ----------------------------------------------------------------------
 
-@dataclass
-class SmtpServer:
-    """An aiosmtpd server on loopback and what it received (EmailMessage objects, in order)."""
-
-    port: int
-    messages: list = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    @property
-    def url(self) -> str:
-        return f"smtp://127.0.0.1:{self.port}"
-
-    async def handle_DATA(self, server, session, envelope):
-        """aiosmtpd's handler hook: keep the message with its envelope recipients."""
-        message = email.message_from_bytes(envelope.original_content or envelope.content, policy=email.policy.default)
-        message["X-Envelope-To"] = ", ".join(envelope.rcpt_tos)
-        with self.lock:
-            self.messages.append(message)
-        return "250 OK"
-
-    def wait_for(self, predicate, count: int = 1, timeout: float = 30) -> list:
-        """The messages matching `predicate`, once there are `count` of them (fails after `timeout`)."""
-        deadline = time.monotonic() + timeout
-        while True:
-            with self.lock:
-                found = [m for m in self.messages if predicate(m)]
-            if len(found) >= count or time.monotonic() > deadline:
-                break
-            time.sleep(0.2)
-        assert len(found) >= count, (
-            f"expected {count} message(s) within {timeout} s; the SMTP server got: "
-            + "; ".join(f"{m['Subject']!r} to {m['X-Envelope-To']}" for m in self.messages))
-        return found
-
-
-def free_port() -> int:
-    """A port nothing listens on (aiosmtpd's controller cannot report one chosen by port 0)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def smtp_server():
-    """A real SMTP server (aiosmtpd) on a free port of 127.0.0.1."""
-    from aiosmtpd.controller import Controller
-
-    server = SmtpServer(port=free_port())
-    controller = Controller(server, hostname="127.0.0.1", port=server.port)
-    controller.start()
+    """A real SMTP server (aiosmtpd) on a free port of 127.0.0.1, for the whole session."""
+    server = SmtpServer().start()
     yield server
-    controller.stop()
+    server.stop()
 
 
 # --- The real server -------------------------------------------------------------------------

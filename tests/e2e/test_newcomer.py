@@ -92,9 +92,10 @@ def test_filed_request_arrives(page, served, customer, steps):
     assert case
     steps.shot("confirmation")
 
-    mail = served.smtp.wait_for(lambda m: case in (m["Subject"] or "") + m.get_body(("plain",)).get_content(), count=2)
-    to_customer = [m for m in mail if REQUEST["Contact email"] in m["X-Envelope-To"]]
-    to_support = [m for m in mail if REQUEST["Contact email"] not in m["X-Envelope-To"]]
-    assert len(to_customer) == 1 and len(to_support) == 1, [(m["Subject"], m["X-Envelope-To"]) for m in mail]
+    mail = served.smtp.wait_for(lambda r: case in r.message["Subject"] + r.message.get_body(("plain",)).get_content(),
+                                count=2)
+    to_customer = [r.message for r in mail if REQUEST["Contact email"] in r.rcpt_tos]
+    to_support = [r.message for r in mail if REQUEST["Contact email"] not in r.rcpt_tos]
+    assert len(to_customer) == 1 and len(to_support) == 1, [(r.message["Subject"], r.rcpt_tos) for r in mail]
     assert to_support[0]["Subject"].startswith(f"[HIGH] {PROBLEM}")
     assert "quiz 88 in course 123" in to_support[0].get_body(("plain",)).get_content()
