@@ -29,9 +29,13 @@ def _best_start(spans: list[tuple[int, int, str]], width: int) -> int:
 def _trim(text: str, start: int, width: int) -> tuple[int, int]:
     """Widen [start, start + width) to word boundaries within the text."""
     start = max(0, start)
-    if start > 0:
-        space = text.rfind(" ", 0, start)
-        start = space + 1 if space >= 0 and start - space < 20 else start
+    if start > 0 and not text[start - 1].isspace():
+        word_start = text.rfind(" ", 0, start) + 1  # 0 when the text's first word is cut
+        if start - word_start < 20:
+            start = word_start
+        else:  # a very long token: begin after it instead
+            space = text.find(" ", start)
+            start = space + 1 if space >= 0 else word_start
     end = min(len(text), start + width)
     if end < len(text):
         space = text.rfind(" ", start, end)
