@@ -56,6 +56,12 @@ def case_example(policy: Policy, year: int | None = None) -> str:
     return f"{policy.case_prefix}-{year or dt.date.today().year}-{123:0{policy.case_digits}d}"
 
 
+def _one_message(problems: list[subject.SubjectError]) -> str:
+    """All problems of a typed subject in one message: `Subject: <first>. Also <second>`."""
+    rest = [p.message.removeprefix("Subject: ") for p in problems[1:]]
+    return ". Also ".join([problems[0].message, *rest])
+
+
 def subject_errors(sub: Submission, policy: Policy) -> tuple[str, str, dict[str, str]]:
     """Check the subject (typed or composed); return (tag, summary, errors by part)."""
     tags = list(sub.form.tags)
@@ -63,7 +69,7 @@ def subject_errors(sub: Submission, policy: Policy) -> tuple[str, str, dict[str,
     if sub.typed_subject is not None:
         tag, summary = subject.split(sub.typed_subject)
         problems = subject.check(sub.typed_subject, tags, low, high, policy.subject_example)
-        return tag or "", summary, {"subject": problems[0].message} if problems else {}
+        return tag or "", summary, {"subject": _one_message(problems)} if problems else {}
     problems = subject.check_parts(sub.tag, sub.summary, tags, low, high, policy.subject_example)
     return sub.tag.strip(), " ".join(sub.summary.split()), {p.part: p.message for p in problems}
 

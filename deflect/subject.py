@@ -66,11 +66,12 @@ def summary_problem(summary: str, low: int, high: int, example: str = EXAMPLE) -
         return SubjectError("summary", "Subject: write the summary on one line, without line breaks, "
                                        "tabs or control characters")
     length = len(summary)
+    counted = f"{length} character" + ("" if length == 1 else "s")
     if length < low:
-        return SubjectError("summary", f"Subject: the summary has {length} characters; describe the problem "
+        return SubjectError("summary", f"Subject: the summary has {counted}; describe the problem "
                                        f"in {low} to {high}, like \"{example}\"")
     if length > high:
-        return SubjectError("summary", f"Subject: the summary has {length} characters; shorten it to at most "
+        return SubjectError("summary", f"Subject: the summary has {counted}; shorten it to at most "
                                        f"{high} and put the details in the form")
     return None
 

@@ -77,6 +77,7 @@ def test_a_forged_token_is_refused(client):
 
 @pytest.mark.parametrize("subject, expected", [
     ("[high] x", "write the tag in capitals: [HIGH]"),
+    ("[high] x", "Also the summary has 1 character; describe the problem in 10 to 120"),
     ("[HIHG] Points missing", "did you mean [HIGH]? Write [HIGH] Points missing"),
     ("Points missing for quizzes", "start with a tag in brackets"),
     ("[HIGH] Points\r\nBcc: x@example.com", "on one line"),

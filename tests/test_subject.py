@@ -16,7 +16,7 @@ TAGS = ["CRITICAL", "HIGH", "MEDIUM", "LOW", "INTEGRATION", "QUESTION"]
     ("[CRTICAL] Production outage now", "did you mean [CRITICAL]?"),
     ("[URGENT] Points missing for quizzes", "unknown tag [URGENT]; use one of [CRITICAL]"),
     ("[] Points missing for quizzes", "start with a tag in brackets"),
-    ("[HIGH] x", "the summary has 1 characters; describe the problem in 10 to 120"),
+    ("[HIGH] x", "the summary has 1 character; describe the problem in 10 to 120"),
     ("[HIGH] " + "x" * 121, "shorten it to at most 120"),
     ("[HIGH] Points missing\nBcc: someone@example.com", "on one line"),
     ("[HIGH] Points missing\x00 for quizzes", "on one line"),
