@@ -11,12 +11,14 @@ from pathlib import Path
 import yaml
 
 from deflect import policy_pages
+from deflect.forms import check_forms
 from deflect.front_matter import check_front_matter, stale
 from deflect.kb import KnowledgeBase
 from deflect.links import check_links
 from deflect.pages import split_front_matter
 from deflect.policy import load_policy
 from deflect.problems import InvalidFile, Problem
+from deflect.synonyms import validate_synonyms
 from deflect.yamlsource import YamlSource
 
 TROUBLESHOOTING_SECTIONS = ("Symptoms", "Cause", "Fix", "Still stuck?")
@@ -122,20 +124,10 @@ def _missing_from_nav(kb: KnowledgeBase, paths: set[str]) -> list[Problem]:
 def _extra_checks(kb: KnowledgeBase, policy) -> list[Problem]:
     """Synonyms and forms, validated by their own modules."""
     problems: list[Problem] = []
-    try:
-        from deflect.synonyms import validate_synonyms
-    except ImportError:
-        pass
-    else:
-        if kb.synonyms_file.exists():
-            problems += validate_synonyms(kb.synonyms_file)
-    try:
-        from deflect.forms import check_forms
-    except ImportError:
-        pass
-    else:
-        if policy is not None and kb.forms.exists():
-            problems += check_forms(kb.forms, policy)
+    if kb.synonyms_file.exists():
+        problems += validate_synonyms(kb.synonyms_file)
+    if policy is not None and kb.forms.exists():
+        problems += check_forms(kb.forms, policy)
     return problems
 
 

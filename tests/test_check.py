@@ -71,6 +71,15 @@ def unknown_directive(kb):
     edit(kb.docs / "support-guide/escalation.md", "<!-- deflect: escalation -->", "<!-- deflect: escalations -->")
 
 
+def break_form(kb):
+    edit(kb.forms / "question.yml", "    validations:\n      required: true\n      min_length: 15",
+         "    validations:\n      requird: true\n      min_length: 15")
+
+
+def break_synonyms(kb):
+    edit(kb.synonyms_file, "- sign out, log out, logout", "- logout")
+
+
 @pytest.mark.parametrize(
     "mistake, file, message",
     [
@@ -83,6 +92,8 @@ def unknown_directive(kb):
         (invalid_support_yml, "../support.yml", "is not a duration"),
         (troubleshooting_without_fix, "troubleshooting/sync-delays.md", "`## Fix`"),
         (unknown_directive, "support-guide/escalation.md", "unknown directive `deflect: escalations`"),
+        (break_form, "../forms/question.yml", "did you mean `required`?"),
+        (break_synonyms, "../synonyms.yml", "a group needs at least two terms"),
     ],
     ids=lambda value: getattr(value, "__name__", None),
 )
