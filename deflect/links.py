@@ -8,15 +8,13 @@ import re
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
-from markdown.extensions.toc import slugify
-
+from deflect.markdown_text import split_sections
 from deflect.problems import Problem
 
 FENCE = re.compile(r"^(```|~~~)")
 INLINE_CODE = re.compile(r"`[^`]*`")
 LINK = re.compile(r"!?\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+[\"'][^\"']*[\"'])?\s*\)")
 REFERENCE = re.compile(r"^\s{0,3}\[[^\]]+\]:\s*<?(\S+?)>?(?:\s.*)?$")
-HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*(?:\{[^}]*#([\w-]+)[^}]*\})?\s*#*\s*$")
 EXPLICIT_ID = re.compile(r"\{[^}]*#([\w-]+)[^}]*\}")
 
 
@@ -32,23 +30,10 @@ def _text_lines(markdown: str):
 
 
 def anchors(markdown: str) -> set[str]:
-    """Return the heading ids the site publishes for a page (as Markdown's toc makes them)."""
-    found: set[str] = set()
+    """Return the ids the site publishes for a page: its headings' anchors and explicit `{#id}`s."""
+    found = {section.anchor for section in split_sections(markdown) if section.anchor}
     for _, line in _text_lines(markdown):
-        match = HEADING.match(line)
-        if not match:
-            for explicit in EXPLICIT_ID.findall(line):
-                found.add(explicit)
-            continue
-        if match.group(3):
-            found.add(match.group(3))
-            continue
-        text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", match.group(2)).replace("`", "")
-        slug = slugify(re.sub(r"[*_]", "", text), "-")
-        candidate, suffix = slug, 1
-        while candidate in found:
-            candidate, suffix = f"{slug}_{suffix}", suffix + 1
-        found.add(candidate)
+        found.update(EXPLICIT_ID.findall(line))
     return found
 
 

@@ -148,3 +148,10 @@ def test_a_strict_build_failure_is_reported(tmp_path):
 
 def test_the_repository_mkdocs_config_is_the_one_checked():
     assert (PROJECT / "mkdocs.yml").read_text().count("docs_dir: kb/docs") == 1
+
+
+def test_anchors_are_the_ones_the_site_publishes():
+    from deflect.links import anchors
+
+    page = "## Fix\n\ntext\n\n## Fix\n\n## Set up `SSO` {#sso}\n\n```\n## not a heading\n```\n"
+    assert anchors(page) == {"fix", "fix_1", "sso"}
