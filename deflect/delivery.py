@@ -146,7 +146,7 @@ def init_delivery(app, store: Store | None = None) -> Worker | None:
     """Start the app's outbox worker (unless `OUTBOX_WORKER` is false) and keep it in app.extensions.
 
     Config: OUTBOX_WORKER (default true), OUTBOX_INTERVAL seconds between passes (1), OUTBOX_LEASE
-    seconds a worker holds a message it is sending (300; must outlast the senders' timeouts).
+    seconds before another worker takes over the message of a worker that died (300; renewed while sending).
     """
     if not app.config.get("OUTBOX_WORKER", True):
         return None

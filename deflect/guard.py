@@ -16,6 +16,18 @@ PERSONAL, SECRET = "personal_data", "secrets"
 DATE = r"(?:\d{1,4}[./-]\d{1,2}[./-]\d{1,4}|\d{1,2}(?:st|nd|rd|th)?\s+[A-Za-z]{3,9}\.?,?\s+\d{4}|[A-Za-z]{3,9}\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4})"
 # Dates, times and IP addresses have a phone number's digits but not its shape.
 NOT_PHONE = re.compile(r"^(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}|\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})")
+
+
+def said(least: int) -> str:
+    """What follows "password" or "token": after `:`, `=` or in quotes anything is the secret; after
+    "is" or "was" only a word with a digit, an inner capital or a symbol, so that "the password is
+    incorrect" and "the API key is rejected" stay ordinary support text."""
+    value = rf"""[^\s"']{{{least},}}"""
+    looks_secret = r"""(?=[^\s"']*(?:\d|[A-Za-z][A-Z]|[^\w\s"'.,;:!?]))"""
+    return (rf"""(?:\s*[:=]\s*["']?(?P<value>{value})|(?i:\s+(?:is|was)\s+)"""
+            rf"""(?:["'](?P<quoted>{value})|{looks_secret}(?P<spoken>{value})))""")
+
+
 STREET = r"(?:street|st|road|rd|avenue|ave|lane|ln|drive|dr|boulevard|blvd|way|court|ct|place|pl|terrace|close|crescent|square|sq)"
 
 # (rule, group, pattern, what it is called): the value is the whole match or its `value` group.
@@ -23,11 +35,11 @@ STREET = r"(?:street|st|road|rd|avenue|ave|lane|ln|drive|dr|boulevard|blvd|way|c
 PATTERNS: tuple[tuple[str, str, re.Pattern, str], ...] = (
     ("email", PERSONAL, re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}"), "an email address"),
     ("national_id", PERSONAL, re.compile(r"\b\d{3}-\d{2}-\d{4}\b|\b[A-CEGHJ-PR-TW-Z]{2}\s?\d{2}\s?\d{2}\s?\d{2}\s?[A-D]\b|(?i:\b(?:ssn|social\s+security(?:\s+number)?|national\s+(?:id|insurance)(?:\s+number)?|passport(?:\s+number)?)\b[\s:#=-]*(?P<value>[A-Z0-9][A-Z0-9 -]{5,18}[A-Z0-9]))"), "a national ID number"),
-    ("phone", PERSONAL, re.compile(r"(?<![\w+.-])(?:(?:\+|00)\d{8,14}|(?:(?:\+|00)\d{1,3}[ .-]?)?\(?\d{2,5}\)?(?:[ .-]\d{2,7}){1,4})(?!\w|[.-]\d)"), "a phone number"),
+    ("phone", PERSONAL, re.compile(r"(?<![\w+.-])(?:(?:\+|00)\d{8,14}|0[1-9]\d{8,9}|(?:(?:\+|00)\d{1,3}[ .-]?)?\(?\d{2,5}\)?(?:[ .-]\d{2,7}){1,4})(?!\w|[.-]\d)"), "a phone number"),
     ("date_of_birth", PERSONAL, re.compile(r"(?i)\b(?:born(?:\s+on)?|date\s+of\s+birth|d\.?o\.?b\.?|birth\s*date|birthday)\b[\s:=-]*(?P<value>" + DATE + ")"), "a date of birth"),
     ("street_address", PERSONAL, re.compile(r"(?i)\b\d{1,5}[a-z]?\s+(?:[a-z][a-z'-]+\s+){1,3}" + STREET + r"\b\.?"), "a street address"),
-    ("password", SECRET, re.compile(r"(?i)\b(?:password|passwd|pwd|passcode|passphrase)\b\s*(?:is|was|:|=)\s*[\"']?(?P<value>[^\s\"']{3,})"), "a password"),
-    ("api_key", SECRET, re.compile(r"\b(?:sk|pk|rk)_(?:live|test)_[A-Za-z0-9]{8,}|\bgh[pousr]_[A-Za-z0-9]{20,}|\bxox[abpr]-[A-Za-z0-9-]{10,}|\bAKIA[0-9A-Z]{16}\b|\beyJ[\w-]{5,}\.eyJ[\w-]{5,}\.[\w-]+|(?i:\bbearer\s+(?P<bearer>[\w.~+/-]{12,}=*))|(?i:\b(?:api[_ -]?key|access[_ -]?token|auth[_ -]?token|token|secret|client[_ -]?secret)\b\s*(?:is|:|=)\s*[\"']?(?P<value>[^\s\"']{8,}))"), "an API key or token"),
+    ("password", SECRET, re.compile(r"(?i:\b(?:password|passwd|pwd|passcode|passphrase)\b)" + said(3)), "a password"),
+    ("api_key", SECRET, re.compile(r"\b(?:sk|pk|rk)_(?:live|test)_[A-Za-z0-9]{8,}|\bgh[pousr]_[A-Za-z0-9]{20,}|\bxox[abpr]-[A-Za-z0-9-]{10,}|\bAKIA[0-9A-Z]{16}\b|\beyJ[\w-]{5,}\.eyJ[\w-]{5,}\.[\w-]+|(?i:\bbearer\s+(?P<bearer>[\w.~+/-]{12,}=*))|\bsk-(?:proj-)?[A-Za-z0-9_-]{20,}|\bAIza[0-9A-Za-z_-]{35}|\bglpat-[A-Za-z0-9_-]{20,}|(?i:\b(?:api[_ -]?key|access[_ -]?token|auth[_ -]?token|token|secret|client[_ -]?secret)\b)" + said(8)), "an API key or token"),
     ("card_number", SECRET, re.compile(r"(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])"), "a card number"),
 )
 
@@ -70,10 +82,20 @@ def luhn_valid(digits: str) -> bool:
 
 def _span(match: re.Match) -> tuple[int, int]:
     """The part of a match that is the sensitive value (its named group, when it has one)."""
-    for name in ("value", "bearer"):
+    for name in ("value", "quoted", "spoken", "bearer"):
         if name in match.re.groupindex and match.group(name):
             return match.span(name)
     return match.span()
+
+
+def _id_list(text: str) -> bool:
+    """True for "courses 101 102 103": three or more numbers of one length, without a trunk 0 or +.
+
+    Phone numbers written in groups have groups of different lengths (020 7946 0958) or start
+    with 0 or + (01 23 45 67 89); a list of course or learner IDs has neither.
+    """
+    groups = text.split()
+    return len(groups) >= 3 and len({len(g) for g in groups}) == 1 and len(groups[0]) >= 3 and text[0] in "123456789"
 
 
 def _accept(kind: str, text: str) -> bool:
@@ -82,7 +104,7 @@ def _accept(kind: str, text: str) -> bool:
     if kind == "card_number":
         return 13 <= len(digits) <= 19 and luhn_valid(digits)
     if kind == "phone":
-        return 9 <= len(digits) <= 15 and not NOT_PHONE.match(text)
+        return 9 <= len(digits) <= 15 and not NOT_PHONE.match(text) and not _id_list(text)
     return True
 
 

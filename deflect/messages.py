@@ -9,9 +9,12 @@ from __future__ import annotations
 import datetime as dt
 import email.policy
 import re
+from email.errors import HeaderParseError
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
+
+from email_validator import EmailNotValidError, validate_email
 
 from deflect.request_text import customer_text, parse_time, support_text
 
@@ -25,14 +28,20 @@ def header_text(value: object) -> str:
 
 
 def safe_address(addr_spec: object, display_name: object = "") -> Address | None:
-    """Return an Address for a customer's email, or None when it is not one plain address."""
+    """Return an Address for a customer's email, or None when it is not one plain address.
+
+    The address is written in its ASCII form (an international domain as IDNA, `xn--...`), which
+    headers and the SMTP envelope can carry; a non-ASCII local part cannot be, so it gets None.
+    """
     spec = str(addr_spec or "").strip()
     if not spec or _CONTROL.search(spec) or spec.count("@") != 1 or any(c in spec for c in " ,;<>\"()"):
         return None
     try:
-        return Address(display_name=header_text(display_name), addr_spec=spec)
-    except (ValueError, IndexError):
+        ascii_spec = validate_email(spec, check_deliverability=False).ascii_email
+        address = Address(display_name=header_text(display_name), addr_spec=ascii_spec or "")
+    except (EmailNotValidError, ValueError, IndexError, HeaderParseError):
         return None
+    return address if ascii_spec and address.addr_spec == ascii_spec else None
 
 
 def message_id(case_number: str, channel: str, domain: str) -> str:

@@ -1,13 +1,15 @@
 """The delivery loop: lease a due message, send it, record the outcome; retry with backoff.
 
-One message is leased at a time, so the lease only has to outlast one send (the senders' timeouts),
-and several workers in several processes can share one store: the store's write lock hands each
-message to one of them. A worker that dies leaves its lease to expire; then another takes over.
+One message is leased at a time, and the lease is renewed while its send runs, so a slow send is
+never taken over and sent twice; several workers in several processes can share one store: the
+store's write lock hands each message to one of them. A worker that dies stops renewing its lease;
+once the lease runs out, another takes over.
 """
 
 from __future__ import annotations
 
 import atexit
+import contextlib
 import datetime as dt
 import logging
 import os
@@ -16,14 +18,14 @@ import socket
 import threading
 import uuid
 from dataclasses import dataclass, field
-from typing import Callable, Mapping
+from typing import Callable, Iterator, Mapping
 
 from deflect.send_errors import SendError
 from deflect.store import OutboxEntry, Store, utcnow
 
 log = logging.getLogger(__name__)
 Sender = Callable[[OutboxEntry], None]
-DEFAULT_LEASE = dt.timedelta(minutes=5)  # far above the senders' timeouts (30 s SMTP, 15 s webhook)
+DEFAULT_LEASE = dt.timedelta(minutes=5)  # how long a dead worker's message waits before another takes it
 
 
 @dataclass(frozen=True)
@@ -33,7 +35,7 @@ class Backoff:
     base: float = 30.0
     factor: float = 2.0
     cap: float = 3600.0
-    max_attempts: int = 12  # about a day and a half of trying with the defaults
+    max_attempts: int = 12  # with the defaults, 11 waits: 2.5 to 5 hours of trying before "failed"
 
     def delay(self, attempt: int, rng: random.Random | None = None) -> float:
         """Return the seconds to wait after failed attempt number `attempt` (1 for the first)."""
@@ -74,18 +76,19 @@ def deliver_pending(
         claimed = store.claim_due(worker, lease, limit=1, due_by=started)
         if not claimed:
             break
-        deliver_one(store, claimed[0], senders, worker, backoff, result)
+        deliver_one(store, claimed[0], senders, worker, backoff, result, lease)
     return result
 
 
 def deliver_one(store: Store, entry: OutboxEntry, senders: Mapping[str, Sender], worker: str,
-                backoff: Backoff, result: PassResult) -> None:
-    """Send one leased message and record delivered, retry-later or failed."""
+                backoff: Backoff, result: PassResult, lease: dt.timedelta = DEFAULT_LEASE) -> None:
+    """Send one leased message, holding its lease while the send runs; record delivered, retry-later or failed."""
     sender = senders.get(entry.channel)
     try:
         if sender is None:
             raise SendError(f"no sender for channel {entry.channel!r}", permanent=True)
-        sender(entry)
+        with _lease_kept(store, entry, worker, lease):
+            sender(entry)
     except SendError as error:
         _after_failure(store, entry, worker, backoff, error, result)
     except Exception as error:  # a bug in a sender must neither stop the loop nor lose the message
@@ -95,6 +98,27 @@ def deliver_one(store: Store, entry: OutboxEntry, senders: Mapping[str, Sender],
         store.mark_delivered(entry.id, worker)  # at once: this is the only window for a repeat
         result.delivered.append(entry.id)
         log.info("outbox %s: %s %s delivered", entry.id, entry.case_number, entry.channel)
+
+
+@contextlib.contextmanager
+def _lease_kept(store: Store, entry: OutboxEntry, worker: str, lease: dt.timedelta) -> Iterator[None]:
+    """Renew the lease every third of its length until the block ends (or the lease is lost)."""
+    done = threading.Event()
+
+    def renew() -> None:
+        while not done.wait(max(lease.total_seconds() / 3, 0.05)):
+            try:
+                if not store.renew_lease(entry.id, worker, lease):
+                    return
+            except Exception:  # a busy store: the next renewal may succeed before the lease runs out
+                log.exception("outbox %s: could not renew the lease", entry.id)
+    keeper = threading.Thread(target=renew, name=f"deflect-lease-{entry.id}", daemon=True)
+    keeper.start()
+    try:
+        yield
+    finally:
+        done.set()
+        keeper.join()
 
 
 def _after_failure(store: Store, entry: OutboxEntry, worker: str, backoff: Backoff,

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import signal
 import threading
 from typing import Callable, Iterable, Mapping
 
 from deflect.delivery import data_dir, senders_for
 from deflect.outbox import PassResult, deliver_pending, worker_id
-from deflect.store import OutboxEntry, Store
+from deflect.store import OutboxEntry, Store, utcnow
 
 
 def open_store(settings: Mapping[str, str | None]) -> Store:
@@ -25,9 +26,17 @@ def describe(entry: OutboxEntry) -> str:
         return f"{head} after {tries}: {entry.last_error}  (retry: deflect outbox --retry {entry.id})"
     if entry.status == "delivered":
         return f"{head} at {entry.delivered_at} after {tries}"
-    state = f"sending now ({entry.claimed_by})" if entry.claimed_by else f"next attempt at {entry.next_attempt_at}"
+    state = f"next attempt at {entry.next_attempt_at}"
+    if entry.claimed_by and _still_held(entry):
+        state = f"sending now ({entry.claimed_by})"
+    elif entry.claimed_by:
+        state = f"left by a worker that stopped ({entry.claimed_by}); the next pass takes it over"
     reason = f"; last error: {entry.last_error}" if entry.last_error else ""
     return f"{head}, {tries}, {state}{reason}"
+
+
+def _still_held(entry: OutboxEntry) -> bool:
+    return bool(entry.claimed_until) and dt.datetime.fromisoformat(entry.claimed_until) > utcnow()
 
 
 def listing(store: Store, show_delivered: bool = False) -> list[str]:

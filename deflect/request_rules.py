@@ -45,6 +45,9 @@ def rule_required(field: Field, value: Value, values: dict, context: dict) -> st
     if field.type == "checkboxes":
         missing = [o.label for o in field.options if o.required and o.label not in (value or [])]
         return f"{field.label}: tick \"{missing[0]}\" to continue" if missing else None
+    if field.required and is_empty(value) and field.type == "dropdown":
+        # A description such as "Your plan decides the targets" explains; the fix is to choose.
+        return f"{field.label} is required: choose one of {', '.join(o.label for o in field.options)}"
     if field.required and is_empty(value):
         hint = field.description or f"fill in {field.label.lower()}"
         return f"{field.label} is required: {hint[0].lower() + hint[1:]}"

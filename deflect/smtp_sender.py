@@ -1,12 +1,14 @@
 """Send a rendered message by SMTP (DEFLECT_SMTP_URL), or write it as an `.eml` file when unset.
 
-Replies decide what happens next: 5xx is permanent, 4xx and broken connections are worth a retry.
+Replies decide what happens next: 5xx (and a non-ASCII address) is permanent, 4xx and broken
+connections are worth a retry.
 Once the server has accepted the message, nothing that follows (QUIT, closing) can turn it into an
 error, so an accepted message is never sent again.
 """
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import smtplib
@@ -14,6 +16,7 @@ import ssl
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from deflect.send_errors import SendError
@@ -68,7 +71,7 @@ def send_smtp(config: SmtpUrl, sender: str, recipients: list[str], message: str)
         raise _classify(error, f"cannot reach {config.host}:{config.port}") from error
     try:
         _session(smtp, config, sender, recipients, message.encode("utf-8"))
-    except (smtplib.SMTPException, OSError) as error:
+    except (smtplib.SMTPException, OSError, UnicodeEncodeError) as error:
         raise _classify(error, f"{config.host}:{config.port}") from error
     finally:
         _close(smtp)
@@ -99,6 +102,9 @@ def _close(smtp: smtplib.SMTP) -> None:
 
 
 def _classify(error: Exception, where: str) -> SendError:
+    if isinstance(error, UnicodeEncodeError):  # smtplib writes commands in ASCII: no SMTPUTF8 support
+        command = str(error.object).strip()
+        return SendError(f"{where}: a non-ASCII address cannot be sent without SMTPUTF8: {command}", permanent=True)
     if isinstance(error, smtplib.SMTPRecipientsRefused):
         codes = [code for code, _ in error.recipients.values()]
         detail = "; ".join(f"{rcpt}: {code} {_text(reply)}" for rcpt, (code, reply) in error.recipients.items())
@@ -120,17 +126,42 @@ def eml_name(case_number: str, channel: str) -> str:
 
 
 def write_eml(folder: str | Path, name: str, message: str) -> Path:
-    """Write a message into the mail folder atomically (a reader never sees half a file)."""
+    """Write a message into the mail folder atomically (a reader never sees half a file); return its path.
+
+    An existing file is never replaced: the same message written again (a send repeated after a
+    crash) is found and left alone, and a different message under the same name (a store started
+    afresh numbers its cases from 1 again) goes next to it as `NAME.2.eml`, `NAME.3.eml`, ...
+    """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
+    data = message.encode("utf-8")
     fd, temporary = tempfile.mkstemp(dir=folder, prefix=".", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(message.encode("utf-8"))
+            handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(temporary, folder / name)
-    except BaseException:
+        targets = (folder / candidate for candidate in _eml_names(name))
+        return next(t for t in targets if _place(Path(temporary), t) or t.read_bytes() == data)
+    finally:
         Path(temporary).unlink(missing_ok=True)
-        raise
-    return folder / name
+
+
+def _eml_names(name: str) -> Iterator[str]:
+    """`NAME.eml`, then `NAME.2.eml`, `NAME.3.eml`, ... without end."""
+    yield name
+    stem = name.removesuffix(".eml")
+    yield from (f"{stem}.{number}.eml" for number in itertools.count(2))
+
+
+def _place(temporary: Path, target: Path) -> bool:
+    """Give the finished file its name unless that name is taken; return whether it was placed."""
+    try:
+        os.link(temporary, target)  # atomic, and fails rather than replacing an existing file
+    except FileExistsError:
+        return False
+    except OSError:  # a file system without hard links: check, then rename (a narrow race, no half files)
+        if target.exists():
+            return False
+        os.replace(temporary, target)
+    return True

@@ -11,6 +11,7 @@ import contextlib
 import datetime as dt
 import json
 import sqlite3
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
@@ -135,8 +136,7 @@ class Store:
     def migrate(self) -> "Store":
         """Create the file or bring its schema up to date; safe to call from every process."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as connection:
-            connection.execute("PRAGMA journal_mode = WAL")
+        self._use_wal()
         with self._connect(write=True) as connection:
             version = connection.execute("PRAGMA user_version").fetchone()[0]
             for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
@@ -144,6 +144,21 @@ class Store:
                     connection.execute(statement)
                 connection.execute(f"PRAGMA user_version = {number}")
         return self
+
+    def _use_wal(self, patience: float = 30.0) -> None:
+        """Put the file in WAL mode (it stays so). Two processes doing this at once on a new file get
+        "database is locked" at once, without SQLite's busy wait, so the loser tries again."""
+        deadline = time.monotonic() + patience
+        while True:
+            try:
+                with self._connect() as connection:
+                    if connection.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                        connection.execute("PRAGMA journal_mode = WAL")
+                return
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.01)
 
     def schema_version(self) -> int:
         """Return the number of migrations applied."""
@@ -222,6 +237,15 @@ class Store:
                     (worker, _stamp(now + lease), entry_id),
                 )
         return [self.outbox_entry(entry_id) for entry_id in ids]
+
+    def renew_lease(self, entry_id: int, worker: str, lease: dt.timedelta, now: dt.datetime | None = None) -> bool:
+        """Extend `worker`'s lease on a message it is still sending; False once it no longer holds it."""
+        with self._connect(write=True) as connection:
+            cursor = connection.execute(
+                "UPDATE outbox SET claimed_until = ? WHERE id = ? AND claimed_by = ? AND status = 'pending'",
+                (_stamp((now or utcnow()) + lease), entry_id, worker),
+            )
+        return cursor.rowcount == 1
 
     def mark_delivered(self, entry_id: int, worker: str, now: dt.datetime | None = None) -> bool:
         """Record that a message was accepted by the mail server or webhook; return False if already so.

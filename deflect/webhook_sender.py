@@ -28,7 +28,7 @@ def sign(body: bytes, secret: str) -> str:
 
 def verify(body: bytes, secret: str, header: str | None) -> bool:
     """Return True when `header` is the signature of `body` (what a receiver checks)."""
-    return bool(header) and hmac.compare_digest(sign(body, secret), header)
+    return bool(header) and hmac.compare_digest(sign(body, secret).encode(), header.encode())
 
 
 def headers_for(body: bytes, case_number: str, secret: str | None) -> dict[str, str]:

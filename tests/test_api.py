@@ -117,6 +117,34 @@ def test_a_phone_number_needs_confirmation(app, client):
     assert confirmed.status_code == 201
 
 
+@pytest.mark.parametrize("fields", [
+    {"problem_summary": ["Students completed quizzes but got no points."]},
+    {"organisation": ["Springfield University"]},
+])
+def test_a_list_for_a_text_field_is_named_not_a_server_error(client, fields):
+    reply = file(client, body(fields=fields))
+    [(key, message)] = reply.get_json()["errors"].items()
+    assert reply.status_code == 422
+    assert key == next(iter(fields)) and "send text (one string)" in message
+
+
+@pytest.mark.parametrize("changes, key", [
+    ({"fields": {"impact": "200 learners \ud800 affected"}}, "impact"),
+    ({"subject": SUBJECT + " \ud800"}, "subject"),
+    ({"name": "Jane \udc00"}, "name"),
+    ({"deflect_token": "\ud800"}, "deflect_token"),
+])
+def test_a_lone_surrogate_in_the_json_is_named_not_a_server_error(client, changes, key):
+    reply = file(client, body(**changes))
+    assert reply.status_code == 422
+    assert "send plain Unicode text" in reply.get_json()["errors"][key]
+
+
+def test_page_feedback_with_a_lone_surrogate_is_refused(client):
+    reply = client.post("/api/feedback", json={"page": "faq/\ud800/", "helpful": True})
+    assert reply.status_code == 422 and "page" in reply.get_json()["errors"]
+
+
 @pytest.mark.parametrize("payload, status", [
     ([], 400), ("text", 400), ({"form": 5}, 422), ({"form": "nope", "subject": SUBJECT, "email": "a@b.io"}, 422),
 ])

@@ -182,3 +182,21 @@ def test_article_links_are_absolute_when_the_site_address_is_known(policy):
     assert "Came from article: https://help.orbit-rewards.example/troubleshooting/points-not-awarded/" in body
     assert "(https://help.orbit-rewards.example/integrations/moodle/)" in body
     assert "Came from article: troubleshooting/points-not-awarded/" in text(parse(entries(policy)["support"]))
+
+
+def test_an_address_with_an_international_domain_gets_its_confirmation(policy):
+    """The form accepts `ann@bücher.example`; the headers and the envelope carry its ASCII (IDNA) form."""
+    found = entries(policy, email="ann@bücher.example")
+    assert found["customer"]["to"] == ["ann@xn--bcher-kva.example"]
+    raw_to = next(line for line in found["customer"]["message"].splitlines() if line.startswith("To:"))
+    assert raw_to == "To: Ann Lee <ann@xn--bcher-kva.example>"
+    assert parse(found["support"])["Reply-To"].addresses[0].addr_spec == "ann@xn--bcher-kva.example"
+
+
+@pytest.mark.parametrize("address", ["@springfield.example", "ann@springfield.", "ann@.example", "ann@a..example",
+                                     "jörg@springfield.example", "ann@bad\u00a0host.example"])
+def test_an_address_that_cannot_be_written_in_a_header_gets_no_confirmation_and_no_error(policy, address):
+    found = entries(policy, email=address)
+    assert "customer" not in found
+    assert parse(found["support"])["Reply-To"] is None
+    assert " ".join(address.split()) in text(parse(found["support"]))  # support still sees what was typed

@@ -145,3 +145,43 @@ def test_header_injection_never_reaches_the_server_as_a_header(store, policy, sm
     [support] = smtp_server.to(SUPPORT)
     assert support.message["Subject"] == "[HIGH] Points Bcc: everyone@evil.example"
     assert support.message["Reply-To"].addresses[0].addr_spec == "ann.lee@springfield.example"
+
+
+def test_an_eml_file_of_another_request_is_never_overwritten(policy, tmp_path):
+    """A store started afresh numbers from 1 again; the earlier case's files in var/mail/ stay as they were."""
+    from deflect.store import Store
+    settings = {"DEFLECT_DATA_DIR": str(tmp_path / "var")}
+    first = Store(tmp_path / "old.sqlite3").migrate()
+    case = file_sample(first, policy, settings, subject="[HIGH] The first request")
+    deliver(first, settings)
+    folder = tmp_path / "var" / "mail"
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    second = Store(tmp_path / "new.sqlite3").migrate()
+    assert file_sample(second, policy, settings, subject="[HIGH] The second request") == case
+    assert len(deliver(second, settings).delivered) == 2
+    after = {p.name: p.read_bytes() for p in folder.iterdir()}
+    assert {name: after[name] for name in before} == before
+    subjects = sorted(email.message_from_bytes(data, policy=email.policy.default)["Subject"]
+                      for name, data in after.items() if ".support" in name)
+    assert subjects == ["[HIGH] The first request", "[HIGH] The second request"]
+
+
+def test_writing_the_same_message_again_leaves_one_file(store, policy, tmp_path):
+    """A send repeated after a crash (written, not yet recorded) does not make a second copy."""
+    settings = {"DEFLECT_DATA_DIR": str(tmp_path / "var")}
+    case = file_sample(store, policy, settings)
+    deliver(store, settings)
+    for entry in store.list_outbox():
+        senders_for(settings)[entry.channel](entry)  # as if the first write had not been recorded
+    assert sorted(p.name for p in (tmp_path / "var" / "mail").iterdir()) == [f"{case}.customer.eml",
+                                                                            f"{case}.support.eml"]
+
+
+def test_an_address_smtp_cannot_carry_fails_at_once_with_the_reason(smtp_server):
+    """A non-ASCII mailbox (say a route in support.yml) is not worth twelve retries."""
+    from deflect.send_errors import SendError
+    from deflect.smtp_sender import send_smtp
+    with pytest.raises(SendError) as caught:
+        send_smtp(parse_smtp_url(smtp_server.url), SUPPORT, ["jörg@orbit-rewards.example"], "Subject: x\r\n\r\nx\r\n")
+    assert caught.value.permanent and "jörg@orbit-rewards.example" in caught.value.reason
+    assert smtp_server.received == []

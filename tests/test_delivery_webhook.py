@@ -102,3 +102,14 @@ def test_the_documented_verification_accepts_our_signature_only():
     assert not namespace["is_from_deflect"](body + b" ", sign(body, SECRET), SECRET)
     assert not namespace["is_from_deflect"](body, sign(body, "other"), SECRET)
     assert not namespace["is_from_deflect"](body, None, SECRET)
+
+
+@pytest.mark.parametrize("header", ["sha256=é", "sha256=\u2603" * 3, "", None])
+def test_a_forged_signature_with_any_characters_is_rejected_not_an_error(header):
+    """A receiver answers 401, not 500, whatever an impostor puts in the header (ours and the docs')."""
+    source = (ROOT / "docs" / "webhook.md").read_text()
+    [code] = re.findall(r"```python\n(.*?)```", source, re.S)
+    namespace: dict = {}
+    exec(code, namespace)  # noqa: S102 - our own documentation
+    assert namespace["is_from_deflect"](b"{}", header, SECRET) is False
+    assert verify(b"{}", SECRET, header) is False

@@ -23,6 +23,12 @@ ALL = {}
     ("Authorization: Bearer abcdefghijklmnopqrst", "api_key"),
     ("key sk_live_abcdefgh12345678", "api_key"),
     ("card 4111 1111 1111 1111 was charged", "card_number"),
+    # Obvious cases that used to slip through: a mobile number without spaces, quoted passwords, common key shapes.
+    ("1. Call the learner on 07700900123\n2. She sees no points", "phone"),
+    ("password: hunter22", "password"),
+    ("the new password was 'letmein'", "password"),
+    ("our key is sk-proj-abcdefghijklmnopqrstuvwx123456", "api_key"),
+    ("maps key AIzaSyA1234567890abcdefghijklmnopqrstuv", "api_key"),
 ])
 def test_finds(text, kind):
     assert [f.kind for f in guard.scan("steps", text, ALL)] == [kind]
@@ -35,6 +41,17 @@ def test_finds(text, kind):
     "learner ID 12345678901",
     "card 4111 1111 1111 1112 (fails the Luhn check)",
     "the password reset page shows an error",
+    # Ordinary support text: a password or key that "is" something is described, not given.
+    "the learner's password is incorrect after the reset",
+    "my password was rejected twice",
+    "the API key is rejected by the server",
+    "our webhook secret is configured correctly",
+    "the access token was invalidated after an hour",
+    # Lists of IDs, versions, dates and case numbers are not phone numbers.
+    "courses 101 102 103 104 are affected",
+    "orders 1234 5678 9012 were not delivered",
+    "since 6 October, in course 123, on Moodle 4.1.3",
+    "follow-up on case OLR-2026-000123",
 ])
 def test_leaves_alone(text):
     assert guard.scan("steps", text, ALL) == []
@@ -49,10 +66,16 @@ def test_rules_can_be_switched_off():
     ("my password is hunter22 ok", "my password is [removed: a password] ok", "hunter22"),
     ("card 4111 1111 1111 1111", "card [removed: a card number]", "4111"),
     ("token: abcdefgh12345678", "token: [removed: an API key or token]", "abcdefgh"),
+    ("the password is Summer2024! now", "the password is [removed: a password] now", "Summer2024"),
 ])
 def test_redact_never_forwards_secrets(text, kept, gone):
     assert guard.redact(text, ALL) == kept
     assert gone not in guard.redact(text, ALL)
+
+
+def test_redact_leaves_a_description_of_a_password_as_typed():
+    text = "The learner's password is incorrect and the API key is rejected."
+    assert guard.redact(text, ALL) == text
 
 
 @pytest.mark.parametrize("number, valid", [("4111111111111111", True), ("4111111111111112", False), ("79927398713", True)])

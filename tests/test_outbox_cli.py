@@ -55,3 +55,14 @@ def test_retry_of_a_delivered_or_unknown_message_says_why_not(runner, tmp_path, 
     outbox(runner, "--deliver")
     output = outbox(runner, "--retry", "1", "--retry", "99")
     assert "not retried, it is delivered" in output and "#99: no such outbox entry" in output
+
+
+def test_a_message_left_by_a_worker_that_died_is_not_listed_as_being_sent(runner, tmp_path, policy):
+    import datetime as dt
+    store = Store(tmp_path / "var" / "deflect.sqlite3").migrate()
+    file_sample(store, policy, {})
+    store.claim_due("host:4242:dead", dt.timedelta(0), limit=1)  # and its lease has run out since
+    first = outbox(runner).splitlines()[0]
+    assert "sending now" not in first
+    assert "host:4242:dead" in first and "stopped" in first
+    assert "not retried" not in outbox(runner, "--retry", "1")

@@ -13,6 +13,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings as hyp_settings, strategies as st
 
 from deflect.delivery import senders_for
 from deflect.outbox import Backoff, Worker, deliver_pending
@@ -202,3 +203,74 @@ def test_a_sender_bug_is_retried_not_lost(store, policy):
     result = deliver_pending(store, {"support": broken, "customer": broken}, backoff=Backoff(base=0.01))
     assert len(result.retried) == 2
     assert all("RuntimeError: boom" in e.last_error for e in store.list_outbox(("pending",)))
+
+
+def test_a_send_slower_than_the_lease_is_not_taken_over_and_sent_twice(smtp_server, store, policy):
+    """The lease is renewed while a send runs, so it only runs out when its worker is gone."""
+    import datetime as dt
+    case = file_sample(store, policy, {})
+    smtp_server.hold.set()  # the first send hangs before the server accepts it
+    senders = lambda: senders_for({"DEFLECT_SMTP_URL": smtp_server.url})  # noqa: E731
+    lease = dt.timedelta(seconds=0.8)
+    first = Worker(store, senders, interval=0.01, lease=lease).start()
+    wait_for(smtp_server.rcpt_seen.is_set, what="the first worker to start sending")
+    time.sleep(3 * lease.total_seconds())  # long past the first lease
+    second = Worker(store, senders, interval=0.01, lease=lease).start()
+    try:
+        time.sleep(3 * lease.total_seconds())  # the second worker has had every chance to take over
+        smtp_server.hold.clear()
+        wait_for(lambda: {e.status for e in store.list_outbox()} == {"delivered"}, 30, "every message")
+        time.sleep(0.5)  # a second copy would arrive now
+    finally:
+        first.stop()
+        second.stop()
+    assert sorted(smtp_server.message_ids()) == [f"<{case}.customer@orbit-rewards.example>",
+                                                 f"<{case}.support@orbit-rewards.example>"]
+
+
+FILER = """
+import sys, time
+from pathlib import Path
+from deflect.policy import load_policy
+from tests.delivery_fixtures import ROOT, file_sample
+from deflect.store import Store
+store_file, go, count = sys.argv[1], Path(sys.argv[2]), int(sys.argv[3])
+while not go.exists():
+    time.sleep(0.005)
+store = Store(store_file).migrate()  # both processes create the file and migrate it at once
+policy = load_policy(ROOT / "kb" / "support.yml")
+for _ in range(count):
+    print(file_sample(store, policy, {}), flush=True)
+"""
+
+
+def test_two_processes_filing_at_once_get_unique_increasing_case_numbers(tmp_path):
+    store_file, go, count = tmp_path / "var" / "deflect.sqlite3", tmp_path / "go", 40
+    filers = [subprocess.Popen([sys.executable, "-c", FILER, str(store_file), str(go), str(count)],
+                               env=environment(tmp_path / "var", ""), cwd=tmp_path, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    go.touch()
+    outputs = [filer.communicate(timeout=120) for filer in filers]
+    assert [filer.returncode for filer in filers] == [0, 0], [err for _, err in outputs]
+    numbered = [[int(case.rsplit("-", 1)[1]) for case in out.split()] for out, _ in outputs]
+    assert all(numbers == sorted(numbers) and len(numbers) == count for numbers in numbered)
+    assert sorted(numbered[0] + numbered[1]) == list(range(1, 2 * count + 1))
+    store = Store(store_file)
+    assert len(store.list_requests(limit=1000)) == 2 * count
+    assert len(store.list_outbox()) == 2 * 2 * count  # each request with both of its messages
+
+
+@hyp_settings(max_examples=200, deadline=None)
+@given(attempt=st.integers(1, 60), seed=st.integers(0, 2**32))
+def test_backoff_waits_between_half_and_all_of_the_exponential_step_never_above_the_cap(attempt, seed):
+    import random
+    backoff = Backoff(base=30, factor=2, cap=3600)
+    step = min(3600, 30 * 2 ** (attempt - 1))
+    wait = backoff.delay(attempt, random.Random(seed))
+    assert step / 2 <= wait <= step <= 3600
+
+
+def test_backoff_jitter_spreads_workers_that_failed_together():
+    import random
+    rng = random.Random(7)
+    assert len({round(Backoff().delay(3, rng), 6) for _ in range(20)}) == 20

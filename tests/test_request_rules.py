@@ -33,6 +33,15 @@ def test_required(field):
     assert message.startswith(f"{label} is required: ")
 
 
+@pytest.mark.parametrize("form_id, field, expected", [
+    ("problem", "environment", "Environment is required: choose one of Production, Staging, Development"),
+    ("problem", "plan", "Plan is required: choose one of Standard, Enterprise"),
+    ("feature-request", "beta_interest", "Would you take part in a beta test? is required: choose one of "),
+])
+def test_a_required_dropdown_left_empty_says_which_choices_there_are(form_id, field, expected):
+    assert errors_for(form_id, **{field: ""})[field].startswith(expected)
+
+
 @pytest.mark.parametrize("steps, expected", [
     ("Open the course and complete the quiz", "write at least 2 steps, one per line"),
     ("1. Open course 123 2. Complete the quiz", None),

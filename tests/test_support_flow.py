@@ -153,6 +153,15 @@ def test_critical_shows_the_form_at_once_with_articles_and_escalation_beside(sup
     assert "Executive escalation" in page and "Send request" in page
 
 
+def test_a_tag_the_form_does_not_offer_opens_the_form_on_its_default_tag_not_critical(client, support):
+    q = "Students not receiving points for quiz completions"
+    token = hidden(support.open_form(q=q).get_data(as_text=True))["deflect_token"]
+    page = client.get("/problem/request", query_string={"q": q, "tag": "BOGUS", "token": token}).get_data(as_text=True)
+    picker = re.search(r'<select id="tag-select".*?</select>', page, re.S).group(0)
+    assert re.findall(r'<option value="(\w+)" selected', picker) == ["MEDIUM"]
+    assert "[MEDIUM]" in page and "Outage? Do not wait" not in page
+
+
 def test_coming_from_an_article_is_remembered_for_support(app, support):
     page = support.open_form(**{"from": "troubleshooting/points-not-awarded/"})
     support.client.post("/problem/request", data=support.form_data(page))
@@ -184,6 +193,11 @@ def test_a_form_without_a_valid_csrf_token_is_not_filed_but_comes_back_filled(ap
     assert again.status_code == 303 and len(store(app).list_requests()) == 1
 
 
+def test_posting_to_an_unknown_form_without_a_csrf_token_is_404_not_a_server_error(client):
+    reply = client.post("/nope/request", data={"summary": "Points missing for quizzes"})
+    assert reply.status_code == 404 and "Page not found" in reply.get_data(as_text=True)
+
+
 def test_too_large_a_request_gets_413(support):
     page = support.open_form()
     reply = support.client.post("/problem/request", data=support.form_data(page, impact="x" * 200_000))
@@ -196,9 +210,12 @@ def test_filing_is_rate_limited_per_client(kb_dir, kb_index, tmp_path):
     app = make_app(kb_dir, tmp_path / "var", kb_index, FILING_RATE_LIMIT="2 per minute")
     support = SupportActions(app.test_client())
     assert [support.file().status_code for _ in range(2)] == [303, 303]
-    refused = support.file()
-    assert refused.status_code == 429 and "Too many requests" in refused.get_data(as_text=True)
+    refused = support.file(impact="Every learner of the spring term, about 900 people.")
+    assert refused.status_code == 429 and "sent several requests in a short time" in refused.get_data(as_text=True)
     assert refused.headers.get("Retry-After")
+    # Refused, but nothing typed is lost: the form comes back filled.
+    assert "Every learner of the spring term, about 900 people." in refused.get_data(as_text=True)
+    assert 'value="admin@springfield.example"' in refused.get_data(as_text=True)
 
 
 @pytest.mark.parametrize("form", ["question", "feature-request", "escalate"])

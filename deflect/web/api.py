@@ -64,17 +64,39 @@ def _shape_errors(body: object) -> dict[str, str]:
     return errors
 
 
+def _has_lone_surrogate(value: object) -> bool:
+    """True for JSON text like "\\ud800": valid JSON, but no email, database or signature can encode it."""
+    if isinstance(value, str):
+        return not value.isascii() and any("\ud800" <= ch <= "\udfff" for ch in value)
+    if isinstance(value, dict):
+        return any(_has_lone_surrogate(k) or _has_lone_surrogate(v) for k, v in value.items())
+    return isinstance(value, list) and any(_has_lone_surrogate(v) for v in value)
+
+
+def _unicode_errors(body: dict) -> dict[str, str]:
+    """Every key (or field id) of the body whose text holds a lone surrogate, with the fix."""
+    errors = {}
+    for key, value in body.items():
+        pairs = value.items() if key == "fields" and isinstance(value, dict) else [(key, value)]
+        for name, item in pairs:
+            if _has_lone_surrogate(name) or _has_lone_surrogate(item):
+                name = str(name).encode("utf-8", "backslashreplace").decode("ascii", "replace")[:100]
+                errors[name] = f"{name}: send plain Unicode text; a lone surrogate escape such as \\ud800 cannot be stored"
+    return errors
+
+
 def _values(form: Form, raw: dict) -> tuple[dict, dict[str, str]]:
     """Field values from JSON: text, or a list of texts for checkboxes and multiple choices."""
     values, errors = {}, {}
-    known = {f.id for f in form.fields}
     for key, value in raw.items():
-        if key not in known:
+        field = form.field(key)
+        texts = isinstance(value, list) and all(isinstance(v, str) for v in value)
+        if field is None:
             errors[str(key)[:100]] = f"{str(key)[:100]}: not a field of {form.id!r}; see GET /api/forms"
-        elif isinstance(value, list) and all(isinstance(v, str) for v in value):
+        elif isinstance(value, str) or (texts and not field.free_text):
             values[key] = value
-        elif isinstance(value, str):
-            values[key] = value
+        elif field.free_text:
+            errors[key] = f"{key}: send text (one string) for this field"
         else:
             errors[key] = f"{key}: send text (or a list of texts for checkboxes)"
     return values, errors
@@ -103,7 +125,7 @@ def file_request():
     articles; a valid request without a token for its subject gets the suggestions and a token (428).
     """
     body = request.get_json(silent=True)
-    errors = _shape_errors(body)
+    errors = _shape_errors(body) or _unicode_errors(body)
     if errors:
         return _errors(422 if isinstance(body, dict) else 400, **errors)
     form = resources().forms.get(body["form"])
@@ -143,6 +165,8 @@ def guard_message(form: Form, finding: guard.Finding) -> str:
 def feedback():
     """`POST /api/feedback` from the site's "Was this page helpful?": {"page": "...", "helpful": true}."""
     body = request.get_json(silent=True)
+    if isinstance(body, dict) and _unicode_errors(body):
+        return _errors(422, **_unicode_errors(body))
     page = body.get("page") if isinstance(body, dict) else None
     helpful = body.get("helpful") if isinstance(body, dict) else None
     if not isinstance(page, str) or not page.strip() or len(page) > 500 or subject.has_control_characters(page):

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from werkzeug.exceptions import HTTPException
 
 from deflect import guard
 from deflect.forms import Form
 from deflect.intake import Submission, review
+from deflect.web.errors import error_response
 from deflect.web.filer import delivery_note, file_record
 from deflect.web.flow import form_or_404
 from deflect.web.resources import resources
@@ -55,6 +57,9 @@ def request_form(form_id: str):
         # Not through step 2 (or too long ago): the articles come first.
         target = "flow.suggestions" if q else "flow.describe"
         return redirect(url_for(target, form_id=form.id, q=q or None, tag=tag or None, **({"from": came_from} if came_from else {})))
+    if tag not in form.tags:
+        # An old or edited link: the picker would silently show its first, most urgent tag.
+        tag = form.default_tag or form.tags[-1]
     return render_form(form, description=q, token=args["token"], from_page=came_from, tag=tag,
                        summary=q, email="", name="", values=initial_values(form, q), confirmed=set())
 
@@ -79,16 +84,35 @@ def typed_page(sub: Submission) -> dict:
                 email=sub.email, name=sub.name, values=sub.values, confirmed=sub.confirmed)
 
 
-@bp.errorhandler(CSRFError)
-def expired_form(error: CSRFError):
-    """A form open too long (or its cookie blocked): show it again, filled, with a fresh token."""
-    form = form_or_404((request.view_args or {}).get("form_id", ""))
+def form_again(status: int, notice: str):
+    """The form as the customer sent it, with a notice and a valid token: nothing typed is lost."""
+    form = resources().forms.get((request.view_args or {}).get("form_id", ""))
+    if form is None:  # abort() inside an error handler would become a 500
+        return error_response(404)
     page = typed_page(submission_from(form))
     token = request.form.get("deflect_token", "")
     if token_problem(token, page["description"]):
         token = issue_token(page["description"])
-    return render_form(form, 400, token=token, notice="This page was open too long to be sent safely. "
-                       "Everything you typed is below: check it and send again.", **page)
+    return render_form(form, status, token=token, notice=notice, **page)
+
+
+@bp.errorhandler(CSRFError)
+def expired_form(error: CSRFError):
+    """A form open too long (or its cookie blocked): show it again, filled, with a fresh token."""
+    return form_again(400, "This page was open too long to be sent safely. "
+                           "Everything you typed is below: check it and send again.")
+
+
+@bp.errorhandler(429)
+def too_many(error: HTTPException):
+    """Over the filing limit: the form comes back filled, with when to send again."""
+    response = make_response(form_again(429, "You have sent several requests in a short time. Everything you "
+                                             "typed is below: wait a minute, then send again. For an outage, "
+                                             "use the priority hotline."))
+    retry = error.get_response().headers.get("Retry-After")  # Flask-Limiter's exception carries it
+    if retry:
+        response.headers["Retry-After"] = retry
+    return response
 
 
 @bp.post("/<form_id>/request")
@@ -100,12 +124,12 @@ def submit(form_id: str):
     sub = submission_from(form)
     page = typed_page(sub)
     description = page["description"]
+    articles = suggestions(description, record_gap=False)[0]
     if token_problem(request.form.get("deflect_token"), description):
         # Never filed without the search step: show the articles now, keep everything typed.
-        articles = suggestions(description, record_gap=False)[0]
         return render_form(form, 428, token=issue_token(description), articles=articles,
                            notice="Before we take your request, please check these articles.", **page)
-    sub.shown_articles = [{"title": a["title"], "url": a["url"]} for a in suggestions(description, record_gap=False)[0]]
+    sub.shown_articles = [{"title": a["title"], "url": a["url"]} for a in articles]
     result = review(sub, resources().policy, dt.datetime.now(dt.timezone.utc))
     if result.record is None:
         return render_form(form, 422, token=request.form["deflect_token"], errors=result.errors,
