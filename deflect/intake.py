@@ -68,9 +68,10 @@ def subject_errors(sub: Submission, policy: Policy) -> tuple[str, str, dict[str,
     low, high = policy.subject_min, policy.subject_max
     if sub.typed_subject is not None:
         tag, summary = subject.split(sub.typed_subject)
-        problems = subject.check(sub.typed_subject, tags, low, high, policy.subject_example)
+        problems = subject.check(sub.typed_subject, tags, low, high, policy.subject_example, sub.form.default_tag)
         return tag or "", summary, {"subject": _one_message(problems)} if problems else {}
-    problems = subject.check_parts(sub.tag, sub.summary, tags, low, high, policy.subject_example)
+    problems = subject.check_parts(sub.tag, sub.summary, tags, low, high, policy.subject_example,
+                                   sub.form.default_tag)
     return sub.tag.strip(), " ".join(sub.summary.split()), {p.part: p.message for p in problems}
 
 

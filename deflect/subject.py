@@ -41,13 +41,19 @@ def split(subject: str) -> tuple[str | None, str]:
     return match.group("tag").strip(), match.group("summary").strip()
 
 
-def tag_problem(tag: str | None, tags: list[str], summary: str, example: str = EXAMPLE) -> SubjectError | None:
+def _example_tag(tags: list[str], example_tag: str | None) -> str:
+    """The tag examples show: the form's default, else its last (least urgent) tag, never the outage tag."""
+    return example_tag if example_tag in tags else tags[-1]
+
+
+def tag_problem(tag: str | None, tags: list[str], summary: str, example: str = EXAMPLE,
+                example_tag: str | None = None) -> SubjectError | None:
     """Check the tag against the allowed tags; suggest the right spelling."""
     example = summary or example
     listed = ", ".join(f"[{t}]" for t in tags)
     if not tag:
         return SubjectError("tag", f"Subject: start with a tag in brackets, one of {listed}, "
-                                   f"like [{tags[0]}] {example}")
+                                   f"like [{_example_tag(tags, example_tag)}] {example}")
     if tag in tags:
         return None
     if tag.upper() in tags:
@@ -76,20 +82,21 @@ def summary_problem(summary: str, low: int, high: int, example: str = EXAMPLE) -
     return None
 
 
-def check(subject: str, tags: list[str], low: int, high: int, example: str = EXAMPLE) -> list[SubjectError]:
+def check(subject: str, tags: list[str], low: int, high: int, example: str = EXAMPLE,
+          example_tag: str | None = None) -> list[SubjectError]:
     """Return every problem of a typed subject line (empty when it is well-formed)."""
     if has_control_characters(subject.strip()):
         return [SubjectError("subject", "Subject: write it on one line, without line breaks, tabs or "
-                                        f"control characters, like [{tags[0]}] {example}")]
+                                        f"control characters, like [{_example_tag(tags, example_tag)}] {example}")]
     tag, summary = split(subject)
-    found = [tag_problem(tag, tags, summary, example), summary_problem(summary, low, high, example)]
+    found = [tag_problem(tag, tags, summary, example, example_tag), summary_problem(summary, low, high, example)]
     return [error for error in found if error]
 
 
 def check_parts(tag: str, summary: str, tags: list[str], low: int, high: int,
-                example: str = EXAMPLE) -> list[SubjectError]:
+                example: str = EXAMPLE, example_tag: str | None = None) -> list[SubjectError]:
     """Return the problems of a subject composed from the tag picker and the summary field."""
-    found = [tag_problem(tag.strip() or None, tags, summary.strip(), example),
+    found = [tag_problem(tag.strip() or None, tags, summary.strip(), example, example_tag),
              summary_problem(" ".join(summary.split()) if not has_control_characters(summary.strip())
                              else summary, low, high, example)]
     return [error for error in found if error]

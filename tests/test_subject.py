@@ -53,3 +53,10 @@ def test_compose_makes_one_line_with_one_space():
 def test_split_returns_tag_and_summary():
     assert subject.split("[LOW] Typo on dashboard") == ("LOW", "Typo on dashboard")
     assert subject.split("No tag here") == (None, "No tag here")
+
+
+def test_examples_in_messages_use_the_forms_default_tag_not_the_outage_tag():
+    [error] = subject.check("Points missing for quizzes", TAGS, 10, 120, example_tag="MEDIUM")
+    assert "like [MEDIUM] Points missing for quizzes" in error.message
+    [error] = subject.check("Points missing for quizzes", TAGS, 10, 120)
+    assert "like [QUESTION]" in error.message and "like [CRITICAL]" not in error.message

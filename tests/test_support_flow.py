@@ -40,6 +40,18 @@ def test_this_solved_my_problem_records_a_deflection(app, client, support):
     assert row["article_title"] == "Points not awarded" and row["from_page"] == "troubleshooting/points-not-awarded/"
 
 
+@pytest.mark.parametrize("url", ["https://evil.example/phish", "//evil.example/", "javascript:alert(1)"])
+def test_the_thank_you_page_links_only_into_the_help_center(client, url):
+    page = client.get("/thanks", query_string={"title": "An article", "url": url}).get_data(as_text=True)
+    assert "evil.example" not in page and "javascript:" not in page
+
+
+def test_a_deflection_must_name_an_article_of_the_help_center(client, support):
+    page = support.describe().get_data(as_text=True)
+    data = dict(hidden(page), q="Students not receiving points", url="https://evil.example/", title="x")
+    assert client.post("/deflected", data=data).status_code == 400
+
+
 def test_a_complete_request_is_stored_numbered_and_confirmed(app, client, support):
     sent = support.file()
     assert sent.status_code == 303

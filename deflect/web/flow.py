@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 
 from deflect import subject
 from deflect.forms import Form
@@ -34,7 +34,8 @@ def describe_errors(form: Form, description: str, tag: str) -> dict[str, str]:
     found = [subject.summary_problem(" ".join(description.split()), policy.subject_min, policy.subject_max,
                                      policy.subject_example)]
     if len(form.tags) > 1 or tag:
-        found.append(subject.tag_problem(tag or None, list(form.tags), description, policy.subject_example))
+        found.append(subject.tag_problem(tag or None, list(form.tags), description, policy.subject_example,
+                                         form.default_tag))
     return {("q" if e.part == "summary" else "tag"): e.message.replace("Subject: the summary", "Your description")
             for e in found if e}
 
@@ -72,8 +73,8 @@ def suggestions_page(form_id: str):
 def deflected():
     """Record that an article solved the problem, and say thank you."""
     q = request.form.get("q", "")[:1000]
-    url, title = request.form.get("url", "")[:500], request.form.get("title", "")[:300]
-    if not q.strip() or not url.startswith("/") and not url.startswith("http") or "\n" in url:
+    url, title = article_link(request.form.get("url", "")[:500]), request.form.get("title", "")[:300]
+    if not q.strip() or not url:
         abort(400)
     resources().store.record_deflection(q, url, title, from_page(request.form.get("from")))
     return redirect(url_for("flow.thanks", title=title, url=url))
@@ -82,6 +83,13 @@ def deflected():
 @bp.get("/thanks")
 def thanks():
     """The end of a deflected visit: glad it helped, and the article again."""
-    url = request.args.get("url", "")
-    safe = url if (url.startswith("/") and not url.startswith("//")) or url.startswith(("https://", "http://")) else ""
-    return render_template("thanks.html", title=request.args.get("title", "")[:300], url=safe)
+    return render_template("thanks.html", title=request.args.get("title", "")[:300],
+                           url=article_link(request.args.get("url", "")))
+
+
+def article_link(url: str) -> str:
+    """The URL when it points into the knowledge-base site (SITE_URL), else "": no links elsewhere."""
+    site = current_app.config["SITE_URL"]
+    if url.startswith("//") or any(ch in url for ch in "\\\r\n\t"):
+        return ""
+    return url if url.startswith(site) else ""
