@@ -176,13 +176,14 @@ class Store:
         subject: str,
         email: str,
         data: dict,
-        outbox: Callable[[str], list[tuple[str, dict]]] = lambda case: [],
+        outbox: Callable[..., list[tuple]] = lambda case: [],
         now: dt.datetime | None = None,
     ) -> str:
         """Number and commit a request with its outbox messages in one transaction.
 
         `outbox(case_number)` returns the (channel, payload) pairs to send; they are committed
-        with the request, so a stored request is never left without its messages.
+        with the request, so a stored request is never left without its messages. A triple
+        (channel, payload, reason) is committed as failed with the reason: it is never sent.
         """
         now = now or utcnow()
         with self._connect(write=True) as connection:
@@ -195,12 +196,15 @@ class Store:
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (case_number, now.year, seq, _stamp(now), form, subject, email, json.dumps(record)),
             )
-            for channel, payload in outbox(case_number):
+            for channel, payload, *refused in outbox(case_number):
                 connection.execute(
                     "INSERT INTO outbox (case_number, channel, payload, next_attempt_at, created_at)"
                     " VALUES (?, ?, ?, ?, ?)",
                     (case_number, channel, json.dumps(payload), _stamp(now), _stamp(now)),
                 )
+                if refused:
+                    connection.execute("UPDATE outbox SET status = 'failed', last_error = ? WHERE case_number = ?"
+                                       " AND channel = ?", (refused[0], case_number, channel))
         return case_number
 
     def get_request(self, case_number: str) -> dict | None:
