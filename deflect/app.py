@@ -17,7 +17,7 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFProtect
 
-from deflect import settings
+from deflect import confirmation_caps, settings
 from deflect.delivery import init_delivery
 from deflect.web import api, errors, filing, flow, health, resources
 
@@ -50,6 +50,7 @@ def _configure(app: Flask, test_config: dict | None) -> None:
         value = test_config.get(short) or app.config.get(name)
         app.config[short] = app.config[name] = str(value) if isinstance(value, Path) else value
     app.config["SECRET_KEY"] = settings.secret_key(app.config["DATA_DIR"], app.config.get("SECRET_KEY"))
+    confirmation_caps.limits(app.config)  # a wrong cap stops the app at start, naming the setting and the fix
 
 
 def _protect(app: Flask) -> None:

@@ -1,8 +1,10 @@
 """What a filed request sends, and who sends it: the outbox entries, the senders, the app's worker.
 
 `outbox_messages` is called inside the store's filing transaction, so the request and its messages
-are committed together. Payloads are self-contained (the rendered email, the webhook body): delivery
-never depends on the knowledge base being readable later. Senders read the settings at send time.
+are committed together. Payloads are self-contained (the rendered email, what it must read back as,
+the webhook body): delivery never depends on the knowledge base being readable later. An email that
+does not read back as built is committed as failed, and the mail sender checks every email again
+before it hands it over, so a reshaped message is never sent. Senders read the settings at send time.
 Nothing here imports Flask; `init_delivery(app)` only reads `app.config` and `app.extensions`.
 """
 
@@ -14,8 +16,9 @@ from pathlib import Path
 from typing import Mapping
 from urllib.parse import urljoin
 
-from deflect import messages, settings as settings_module
+from deflect import messages, readback, settings as settings_module
 from deflect.outbox import DEFAULT_LEASE, Sender, Worker
+from deflect.request_text import confirmation_state
 from deflect.send_errors import SendError
 from deflect.smtp_sender import eml_name, parse_smtp_url, send_smtp, write_eml
 from deflect.store import OutboxEntry, Store
@@ -25,18 +28,33 @@ WEBHOOK_TYPE = "deflect.request.filed"
 WEBHOOK_VERSION = 1
 
 
-def outbox_messages(record: dict, policy, settings: Mapping[str, str | None]) -> list[tuple[str, dict]]:
-    """Return the (channel, payload) pairs of a filed request: support, customer, webhook if set."""
+def outbox_messages(record: dict, policy, settings: Mapping[str, str | None]) -> list[tuple]:
+    """Return the (channel, payload) pairs of a filed request: support, customer, webhook if set.
+
+    An email that does not read back as built comes as (channel, payload, reason): failed, never sent.
+    The confirmation is left out when the record says it may not be sent (`confirmation`, the caps).
+    """
     record = with_absolute_links(record, settings.get("DEFLECT_SITE_URL"))
     to = policy.route(record.get("tag", ""), record.get("plan", ""), record.get("form", ""))
     sender = policy.organisation["support_email"]
-    entries = [("support", _email(messages.support_message(record, policy, to), sender, [to]))]
-    confirmation = messages.customer_message(record, policy, reply_to=to)
+    confirmation = None
+    if confirmation_state(record) == "sent":
+        confirmation = messages.customer_message(record, policy, reply_to=to, help_center=_help_center(settings))
+        record = record if confirmation is not None else dict(record, confirmation="no-address")
+    support = messages.support_message(record, policy, to)  # it says whether the customer got a confirmation
+    entries = [_email("support", support, sender, [to], messages.support_subject(record))]
     if confirmation is not None:
-        entries.append(("customer", _email(confirmation, sender, [confirmation["To"].addresses[0].addr_spec])))
+        entries.append(_email("customer", confirmation, sender, [confirmation["To"].addresses[0].addr_spec],
+                              messages.confirmation_subject(record)))
     if settings.get("DEFLECT_WEBHOOK_URL"):
         entries.append(("webhook", {"body": json.dumps(webhook_document(record, policy, to), ensure_ascii=False)}))
     return entries
+
+
+def _help_center(settings: Mapping[str, str | None]) -> str | None:
+    """The help center's public address (DEFLECT_SITE_URL) when it is absolute, for the confirmation."""
+    site = settings.get("DEFLECT_SITE_URL") or ""
+    return site if site.lower().startswith(("http://", "https://")) else None
 
 
 def with_absolute_links(record: dict, site_url: str | None) -> dict:
@@ -49,8 +67,11 @@ def with_absolute_links(record: dict, site_url: str | None) -> dict:
     return dict(record, shown_articles=shown, from_page=from_page)
 
 
-def _email(message, sender: str, recipients: list[str]) -> dict:
-    return {"from": sender, "to": recipients, "message_id": message["Message-ID"], "message": messages.serialize(message)}
+def _email(channel: str, message, sender: str, recipients: list[str], subject: str) -> tuple:
+    rendered = messages.render(message, subject, recipients)
+    payload = {"from": sender, "to": recipients, "message_id": message["Message-ID"], "message": rendered.text,
+               "built": rendered.built}
+    return (channel, payload) if rendered.problem is None else (channel, payload, rendered.problem)
 
 
 def webhook_document(record: dict, policy, route: str) -> dict:
@@ -95,6 +116,7 @@ def _mail_sender(settings: Mapping[str, str | None]) -> Sender:
         folder = mail_folder(settings)
 
         def write(entry: OutboxEntry) -> None:
+            check_before_sending(entry)
             try:
                 write_eml(folder, eml_name(entry.case_number, entry.channel), entry.payload["message"])
             except OSError as error:
@@ -102,12 +124,25 @@ def _mail_sender(settings: Mapping[str, str | None]) -> Sender:
         return write
 
     def send(entry: OutboxEntry) -> None:
+        check_before_sending(entry)
         try:
             config = parse_smtp_url(url)
         except ValueError as error:  # transient: fixing the setting is enough, no retry by hand
             raise SendError(str(error)) from error
         send_smtp(config, entry.payload["from"], entry.payload["to"], entry.payload["message"])
     return send
+
+
+def check_before_sending(entry: OutboxEntry) -> None:
+    """Raise a permanent SendError when an email does not read back as it was built (or, for one
+    queued before that was recorded, as deflect builds every email), so it is never handed over."""
+    payload = entry.payload
+    if payload.get("built"):
+        problem = readback.problem(payload["message"], payload["built"], payload["to"])
+    else:
+        problem = readback.unbuilt_problem(payload["message"], payload["to"])
+    if problem:
+        raise SendError(f"not sent: it does not read back as built: {problem}", permanent=True)
 
 
 def _webhook_sender(settings: Mapping[str, str | None]) -> Sender:

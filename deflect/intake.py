@@ -16,6 +16,7 @@ from deflect.policy import Policy
 from deflect.request_rules import Value, check_fields, email_problem, is_empty, is_shown
 
 NAME_MAX = 120
+NAME_MARKS = "<>@"  # an address in a display name misleads whoever reads the Reply-To
 
 
 @dataclass
@@ -86,13 +87,27 @@ def scan_fields(sub: Submission, policy: Policy) -> list[guard.Finding]:
     return found
 
 
+def contact_name_problem(name: str) -> str | None:
+    """The message for a name that cannot go into the support email's Reply-To as it is, or None."""
+    if len(name) > NAME_MAX or subject.has_control_characters(name.strip()):
+        return f"Your name: write it on one line, at most {NAME_MAX} characters (or leave it empty)"
+    if subject.has_encoded_word(name):
+        return f"Your name: write it {subject.ENCODED_WORD_FIX}"
+    if any(mark in name for mark in NAME_MARKS):
+        return "Your name: write your name only, without an email address or < > (the address goes in Contact email)"
+    return None
+
+
 def review(sub: Submission, policy: Policy, now: dt.datetime) -> Review:
     """Check everything; build the record only when nothing is wrong and every finding is confirmed."""
     tag, summary, errors = subject_errors(sub, policy)
     if email_problem(sub.email.strip()):
         errors["email"] = "Contact email: write an address like name@example.com, where we can reach you"
-    if len(sub.name) > NAME_MAX or subject.has_control_characters(sub.name.strip()):
-        errors["name"] = f"Your name: write it on one line, at most {NAME_MAX} characters (or leave it empty)"
+    if subject.has_encoded_word(sub.email):
+        errors["email"] = "Contact email: an address with \"=?\" cannot be written safely in an email; use another address"
+    name_problem = contact_name_problem(sub.name)
+    if name_problem:
+        errors["name"] = name_problem
     context = {"case_pattern": case_pattern(policy), "case_example": case_example(policy, now.year)}
     errors.update(check_fields(sub.form, sub.values, context))
     findings = scan_fields(sub, policy)

@@ -3,6 +3,8 @@
 The six sections of the agreed shape come first (problem summary, steps to reproduce, expected and
 actual result, environment, impact), then the form's other fields, organisation, plan, where the
 customer came from, the articles they were shown, and the due times in the support region's zone.
+The confirmation holds none of that: it goes to an address nobody verified, so it says only what
+the organisation wrote (case number, priority, targets, how to follow up and escalate, help center).
 """
 
 from __future__ import annotations
@@ -15,6 +17,20 @@ from zoneinfo import ZoneInfo
 CORE_SECTIONS = ("problem_summary", "steps_to_reproduce", "expected_result", "actual_result", "environment", "impact")
 TRAILING_FIELDS = ("organisation", "plan")
 NOT_GIVEN = "(not given)"
+KEEP_THE_NUMBER = "Your request is filed all the same: keep your case number."
+FOR_CUSTOMER = {  # what the confirmation page and the API say about the confirmation email
+    "sent": "A confirmation email with your case number is on its way to the address you gave.",
+    "address-cap": "We sent no confirmation email this time: this address has had as many as we send in "
+                   "an hour. " + KEEP_THE_NUMBER,
+    "hourly-cap": "We sent no confirmation email this time: we have sent as many as we send in an hour. "
+                  + KEEP_THE_NUMBER,
+    "no-address": "We cannot send email to this address, so no confirmation was sent. " + KEEP_THE_NUMBER,
+}
+FOR_SUPPORT = {  # why the customer got no confirmation, in the support email
+    "address-cap": "not sent: this mailbox had reached DEFLECT_CONFIRMATIONS_PER_ADDRESS confirmations in the last hour",
+    "hourly-cap": "not sent: DEFLECT_CONFIRMATIONS_PER_HOUR confirmations had been sent in the last hour",
+    "no-address": "not sent: the address cannot be written in an email header",
+}
 _BODY_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # keeps tab and line breaks
 
 
@@ -27,6 +43,7 @@ def support_text(record: dict, policy) -> str:
         f"Form: {record.get('form_name') or record.get('form')}",
         f"Priority: {_priority_name(record, policy)}",
         f"Filed: {_when(record.get('created_at'), record, policy)}",
+        f"Confirmation: {FOR_SUPPORT.get(confirmation_state(record), 'sent to the customer')}",
         "",
     ]
     lines += _sections(record, policy)
@@ -34,21 +51,34 @@ def support_text(record: dict, policy) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-def customer_text(record: dict, policy, reply_to: str) -> str:
-    """Return the body of the confirmation: case number, what was sent, targets, how to follow up."""
+def confirmation_state(record: dict) -> str:
+    """Return what happened to the request's confirmation: "sent" (also for requests filed before the
+    caps), "address-cap", "hourly-cap" or "no-address"."""
+    return str(record.get("confirmation") or "sent")
+
+
+def confirmation_sentence(record: dict) -> str:
+    """Return what the customer is told about the confirmation email."""
+    return FOR_CUSTOMER.get(confirmation_state(record), FOR_CUSTOMER["sent"])
+
+
+def customer_text(record: dict, policy, reply_to: str, help_center: str | None = None) -> str:
+    """Return the body of the confirmation: case number, targets, how to follow up, the help center.
+
+    Only the organisation's words and values it computed: nothing the customer typed.
+    """
     org, case = policy.organisation, record["case_number"]
-    lines = [f"Hello{' ' + record['name'] if record.get('name') else ''},", ""]
+    lines = ["Hello,", ""]
     lines += _paragraph(
-        f"We received your request. Your case number is {case}. We aim to answer within"
-        f" {record.get('response_target') or 'our published targets'}"
+        f"We received your request. Your case number is {case}. Its priority is {_priority_name(record, policy)}:"
+        f" we aim to answer within {record.get('response_target') or 'our published targets'}"
         f" (by {_when(record.get('response_due'), record, policy)}) and to resolve it within"
         f" {record.get('resolution_target') or 'our targets'} (by {_when(record.get('resolution_due'), record, policy)}).")
     lines += _paragraph(f"To follow up, reply to this email, or write to {reply_to} with {case} in the subject.")
     lines += _paragraph(f"To escalate, reply quoting {case} and say why. Support escalates through these levels:")[:-1]
     lines += [f"  {e.get('level')}. {e.get('name')}: {e.get('handles')}" for e in policy.escalation]
-    lines += ["", "What you sent", "-------------", f"Subject: {record['subject']}", ""]
-    lines += _sections(record, policy)
-    lines += ["", f"{org.get('name', '')}", org.get("website", "")]
+    lines += [""] + _paragraph("If you did not send this request, you can ignore this email.")
+    lines += [f"Help center: {help_center or org.get('website', '')}", "", f"{org.get('name', '')}"]
     return "\n".join(lines).rstrip() + "\n"
 
 

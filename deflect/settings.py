@@ -36,6 +36,18 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("DEFLECT_WEBHOOK_URL", None, "Also POST each request as JSON to this URL."),
     Setting("DEFLECT_WEBHOOK_SECRET", None, "Signs webhook bodies with HMAC-SHA256."),
     Setting("DEFLECT_SITE_URL", "/", "Where the knowledge-base site is served; the support app links articles there."),
+    Setting(
+        "DEFLECT_CONFIRMATIONS_PER_ADDRESS",
+        "5",
+        "Confirmation emails one mailbox gets per hour at most (0: none); a request over it is still "
+        "filed and sent to support, and the customer is told no confirmation was sent.",
+    ),
+    Setting(
+        "DEFLECT_CONFIRMATIONS_PER_HOUR",
+        "100",
+        "Confirmation emails sent per hour in all at most (0: none), however many clients file; raise it "
+        "for a busy helpdesk. Over it, requests are still filed and sent to support.",
+    ),
 )
 
 

@@ -70,7 +70,22 @@ MIGRATIONS: tuple[str, ...] = (
         helpful INTEGER NOT NULL
     );
     """,
+    # 2: single-use search-step tokens (the request that used one), and the confirmations sent in the
+    # last hour, counted per mailbox and in all for the confirmation caps.
+    """
+    ALTER TABLE requests ADD COLUMN search_token TEXT;
+    CREATE UNIQUE INDEX requests_search_token ON requests (search_token);
+    CREATE TABLE confirmations (
+        id INTEGER PRIMARY KEY,
+        sent_at TEXT NOT NULL,
+        recipient TEXT NOT NULL,
+        case_number TEXT NOT NULL
+    );
+    CREATE INDEX confirmations_recipient ON confirmations (recipient, sent_at);
+    CREATE INDEX confirmations_sent ON confirmations (sent_at);
+    """,
 )
+CONFIRMATION_WINDOW = dt.timedelta(hours=1)
 
 
 def utcnow() -> dt.datetime:
@@ -80,6 +95,24 @@ def utcnow() -> dt.datetime:
 
 def _stamp(moment: dt.datetime) -> str:
     return moment.astimezone(dt.timezone.utc).isoformat(timespec="microseconds")
+
+
+class TokenAlreadyUsed(Exception):
+    """The search-step token was already used to file a request; nothing was filed this time."""
+
+    def __init__(self, case_number: str):
+        self.case_number = case_number
+        super().__init__(f"the token was already used for {case_number}")
+
+
+@dataclass(frozen=True)
+class ConfirmationCap:
+    """A confirmation to `recipient` (a mailbox, as counted; empty: none can be sent) is sent unless
+    it has had `per_address`, or all addresses together `per_hour`, in the last hour."""
+
+    recipient: str | None
+    per_address: int
+    per_hour: int
 
 
 @dataclass(frozen=True)
@@ -176,31 +209,46 @@ class Store:
         subject: str,
         email: str,
         data: dict,
-        outbox: Callable[[str], list[tuple[str, dict]]] = lambda case: [],
+        outbox: Callable[..., list[tuple]] = lambda case: [],
         now: dt.datetime | None = None,
+        token: str | None = None,
+        confirmation: ConfirmationCap | None = None,
     ) -> str:
         """Number and commit a request with its outbox messages in one transaction.
 
         `outbox(case_number)` returns the (channel, payload) pairs to send; they are committed
-        with the request, so a stored request is never left without its messages.
+        with the request, so a stored request is never left without its messages. A triple
+        (channel, payload, reason) is committed as failed with the reason: it is never sent.
+        With `token` (a search-step token's use id), a token that filed a request before raises
+        TokenAlreadyUsed and nothing is filed. With `confirmation`, the caps are decided here, so
+        they hold across processes: the record gets `confirmation` ("sent", "address-cap",
+        "hourly-cap" or "no-address") and `outbox(case_number, confirmation)` is called.
         """
         now = now or utcnow()
         with self._connect(write=True) as connection:
             row = connection.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM requests WHERE year = ?", (now.year,))
             seq = row.fetchone()[0]
             case_number = f"{prefix}-{now.year}-{seq:0{digits}d}"
-            record = dict(data, case_number=case_number, created_at=_stamp(now))
+            if token is not None:
+                _check_token_unused(connection, token)
+            decided = {} if confirmation is None else {"confirmation": _confirm(connection, confirmation, case_number, now)}
+            record = dict(data, case_number=case_number, created_at=_stamp(now), **decided)
             connection.execute(
                 "INSERT INTO requests (case_number, year, seq, created_at, form, subject, email, data)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (case_number, now.year, seq, _stamp(now), form, subject, email, json.dumps(record)),
             )
-            for channel, payload in outbox(case_number):
+            if token is not None:
+                connection.execute("UPDATE requests SET search_token = ? WHERE case_number = ?", (token, case_number))
+            for channel, payload, *refused in outbox(case_number, *decided.values()):
                 connection.execute(
                     "INSERT INTO outbox (case_number, channel, payload, next_attempt_at, created_at)"
                     " VALUES (?, ?, ?, ?, ?)",
                     (case_number, channel, json.dumps(payload), _stamp(now), _stamp(now)),
                 )
+                if refused:
+                    connection.execute("UPDATE outbox SET status = 'failed', last_error = ? WHERE case_number = ?"
+                                       " AND channel = ?", (refused[0], case_number, channel))
         return case_number
 
     def get_request(self, case_number: str) -> dict | None:
@@ -351,6 +399,29 @@ class Store:
                 "INSERT INTO page_feedback (created_at, page, helpful) VALUES (?, ?, ?)",
                 (_stamp(utcnow()), page[:500], int(helpful)),
             )
+
+
+def _check_token_unused(connection: sqlite3.Connection, token: str) -> None:
+    """Raise TokenAlreadyUsed when a request was filed with this token (inside the filing transaction)."""
+    row = connection.execute("SELECT case_number FROM requests WHERE search_token = ?", (token,)).fetchone()
+    if row:
+        raise TokenAlreadyUsed(row["case_number"])
+
+
+def _confirm(connection: sqlite3.Connection, cap: ConfirmationCap, case_number: str, now: dt.datetime) -> str:
+    """Decide, inside the filing transaction, whether this request's confirmation may be sent; count it if so."""
+    if not cap.recipient:
+        return "no-address"
+    since = _stamp(now - CONFIRMATION_WINDOW)
+    connection.execute("DELETE FROM confirmations WHERE sent_at <= ?", (since,))
+    count = "SELECT COUNT(*) FROM confirmations WHERE sent_at > ?"
+    if connection.execute(count + " AND recipient = ?", (since, cap.recipient)).fetchone()[0] >= cap.per_address:
+        return "address-cap"
+    if connection.execute(count, (since,)).fetchone()[0] >= cap.per_hour:
+        return "hourly-cap"
+    connection.execute("INSERT INTO confirmations (sent_at, recipient, case_number) VALUES (?, ?, ?)",
+                       (_stamp(now), cap.recipient, case_number))
+    return "sent"
 
 
 def _entry(row: sqlite3.Row) -> OutboxEntry:

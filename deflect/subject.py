@@ -12,6 +12,7 @@ import unicodedata
 from dataclasses import dataclass
 
 EXAMPLE = "Points not awarded for quiz completions"  # support.yml `subject.example` overrides it
+ENCODED_WORD_FIX = "without \"=?\" (mail programs read it as the start of encoded text): write \"= ?\" or other words"
 SHAPE = re.compile(r"^\[(?P<tag>[^\[\]]*)\]\s*(?P<summary>.*)$", re.DOTALL)
 
 
@@ -26,6 +27,13 @@ class SubjectError:
 def has_control_characters(text: str) -> bool:
     """True when `text` holds a line break, tab or another control or format character."""
     return any(unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") for ch in text)
+
+
+def has_encoded_word(text: str) -> bool:
+    """True when `text` holds `=?`, how an RFC 2047 encoded word starts: mail software decodes such
+    words in a header (the standard library too, even those this app writes), so one could hide a
+    line break or another header there."""
+    return "=?" in text
 
 
 def compose(tag: str, summary: str) -> str:
@@ -71,6 +79,8 @@ def summary_problem(summary: str, low: int, high: int, example: str = EXAMPLE) -
     if has_control_characters(summary):
         return SubjectError("summary", "Subject: write the summary on one line, without line breaks, "
                                        "tabs or control characters")
+    if has_encoded_word(summary):
+        return SubjectError("summary", f"Subject: write the summary {ENCODED_WORD_FIX}")
     length = len(summary)
     counted = f"{length} character" + ("" if length == 1 else "s")
     if length < low:

@@ -10,9 +10,11 @@ from deflect import guard, subject
 from deflect.form_schema import form_schema
 from deflect.forms import Form
 from deflect.intake import Submission, review
+from deflect.request_text import confirmation_sentence
+from deflect.store import TokenAlreadyUsed
 from deflect.web.filer import file_record
 from deflect.web.resources import resources
-from deflect.web.searchstep import QUERY_MAX, from_page, issue_token, suggestions, token_problem
+from deflect.web.searchstep import QUERY_MAX, check_token, from_page, issue_token, suggestions
 
 bp = Blueprint("api", __name__)
 
@@ -136,18 +138,36 @@ def file_request():
     if errors or result.record is None:
         return jsonify({"errors": errors, "guard": [{"field": f.field, "kind": f.kind, "confirm": f.key}
                                                     for f in result.unconfirmed]}), 422
-    description = result.record["summary"]
+    return _search_then_file(form, body, result.record)
+
+
+def _search_then_file(form: Form, body: dict, record: dict):
+    """428 with the articles until the token is one for this description and form, then file once (201)."""
+    description = record["summary"]
     found, _ = suggestions(description, record_gap=False)
-    if token_problem(body.get("deflect_token"), description):
+    verdict = check_token(body.get("deflect_token"), description, form.id)
+    if verdict.problem:
         if not found:
             resources().store.record_content_gap(description, 0, None)
-        return jsonify({"suggestions": found, "deflect_token": issue_token(description),
-                        "message": "Check these articles first; send the request again with this deflect_token."}), 428
-    record = dict(result.record, shown_articles=[{"title": a["title"], "url": a["url"]} for a in found])
-    case = file_record(record)
-    return jsonify({"case": case, "subject": record["subject"], "response_target": record["response_target"],
+        return _search_step(found, description, form.id,
+                            "Check these articles first; send the request again with this deflect_token.")
+    record = dict(record, shown_articles=[{"title": a["title"], "url": a["url"]} for a in found])
+    try:
+        filed = file_record(record, token=verdict.use_id)
+    except TokenAlreadyUsed as used:
+        return _search_step(found, description, form.id,
+                            f"This deflect_token was already used: it filed {used.case_number}, and a token files "
+                            f"one request. To file another, check these articles and send it with this new deflect_token.")
+    return jsonify({"case": filed.case, "subject": record["subject"], "response_target": record["response_target"],
                     "resolution_target": record["resolution_target"], "response_due": record["response_due"],
-                    "resolution_due": record["resolution_due"]}), 201
+                    "resolution_due": record["resolution_due"],
+                    "confirmation": "sent" if filed.confirmation == "sent" else "skipped",
+                    "confirmation_message": confirmation_sentence({"confirmation": filed.confirmation})}), 201
+
+
+def _search_step(found: list[dict], description: str, form_id: str, message: str):
+    """The 428 answer: the articles, a fresh token for this description and form, what to do."""
+    return jsonify({"suggestions": found, "deflect_token": issue_token(description, form_id), "message": message}), 428
 
 
 def guard_message(form: Form, finding: guard.Finding) -> str:

@@ -12,11 +12,14 @@ from werkzeug.exceptions import HTTPException
 from deflect import guard
 from deflect.forms import Form
 from deflect.intake import Submission, review
+from deflect.request_text import confirmation_sentence, confirmation_state
+from deflect.store import TokenAlreadyUsed
 from deflect.web.errors import error_response
 from deflect.web.filer import delivery_note, file_record
 from deflect.web.flow import form_or_404
 from deflect.web.resources import resources
-from deflect.web.searchstep import from_page, is_urgent, issue_token, suggestions, targets_table, token_problem
+from deflect.web.searchstep import (check_token, from_page, is_urgent, issue_token, suggestions, targets_table,
+                                    token_problem)
 
 bp = Blueprint("filing", __name__)
 CONFIRMATION_SALT = "deflect.confirmation"
@@ -53,7 +56,7 @@ def request_form(form_id: str):
     form = form_or_404(form_id)
     args = request.args
     q, tag, came_from = " ".join(args.get("q", "").split())[:1000], args.get("tag", form.default_tag), from_page(args.get("from"))
-    if not q or token_problem(args.get("token"), q):
+    if not q or token_problem(args.get("token"), q, form.id):
         # Not through step 2 (or too long ago): the articles come first.
         target = "flow.suggestions" if q else "flow.describe"
         return redirect(url_for(target, form_id=form.id, q=q or None, tag=tag or None, **({"from": came_from} if came_from else {})))
@@ -91,8 +94,8 @@ def form_again(status: int, notice: str):
         return error_response(404)
     page = typed_page(submission_from(form))
     token = request.form.get("deflect_token", "")
-    if token_problem(token, page["description"]):
-        token = issue_token(page["description"])
+    if token_problem(token, page["description"], form.id):
+        token = issue_token(page["description"], form.id)
     return render_form(form, status, token=token, notice=notice, **page)
 
 
@@ -125,18 +128,31 @@ def submit(form_id: str):
     page = typed_page(sub)
     description = page["description"]
     articles = suggestions(description, record_gap=False)[0]
-    if token_problem(request.form.get("deflect_token"), description):
+    verdict = check_token(request.form.get("deflect_token"), description, form.id)
+    if verdict.problem:
         # Never filed without the search step: show the articles now, keep everything typed.
-        return render_form(form, 428, token=issue_token(description), articles=articles,
+        return render_form(form, 428, token=issue_token(description, form.id), articles=articles,
                            notice="Before we take your request, please check these articles.", **page)
     sub.shown_articles = [{"title": a["title"], "url": a["url"]} for a in articles]
     result = review(sub, resources().policy, dt.datetime.now(dt.timezone.utc))
     if result.record is None:
         return render_form(form, 422, token=request.form["deflect_token"], errors=result.errors,
                            findings=result.findings, **page)
-    case = file_record(result.record)
+    try:
+        case = file_record(result.record, token=verdict.use_id).case
+    except TokenAlreadyUsed as used:
+        return already_sent(form, used.case_number, articles, page)
     key = URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=CONFIRMATION_SALT).dumps(case)
     return redirect(url_for("filing.confirmation", case=case, key=key), 303)
+
+
+def already_sent(form: Form, case: str, articles: list[dict], page: dict):
+    """The form sent a second time (a double click, a page sent again): what happened, everything typed,
+    and a fresh token, so a second request on purpose still goes through the articles first."""
+    notice = (f"This form was already sent: it became case {case}. Everything you typed is below; to send it "
+              f"as another request, check these articles, then send again.")
+    return render_form(form, 428, token=issue_token(page["description"], form.id), articles=articles,
+                       notice=notice, **page)
 
 
 @bp.get("/requests/<case>")
@@ -150,4 +166,5 @@ def confirmation(case: str):
     record = resources().store.get_request(case) if signed == case else None
     if record is None:
         abort(404)
-    return render_template("confirmation.html", record=record, note=delivery_note(case))
+    return render_template("confirmation.html", record=record, note=delivery_note(case),
+                           confirmation=confirmation_sentence(record), confirmed=confirmation_state(record) == "sent")

@@ -59,7 +59,7 @@ def suggestions_page(form_id: str):
     if errors:
         return render_template("describe.html", form=form, q=q, tag=tag, from_page=came_from, errors=errors), 422
     q = " ".join(q.split())
-    token = issue_token(q)
+    token = issue_token(q, form.id)
     onward = dict(form_id=form.id, q=q, tag=tag, token=token, **({"from": came_from} if came_from else {}))
     if is_urgent(tag):
         # An outage must not be slowed down: the articles stand beside the form instead.

@@ -40,16 +40,21 @@ def suggestions(query: str, record_gap: bool = True) -> tuple[list[dict], str | 
     return found, did_you_mean
 
 
-def issue_token(description: str) -> str:
-    """A token saying the suggestions for this description were just shown."""
-    return deflect_token.issue(current_app.config["SECRET_KEY"], description)
+def issue_token(description: str, form_id: str) -> str:
+    """A token saying the suggestions for this description were just shown, for this form."""
+    return deflect_token.issue(current_app.config["SECRET_KEY"], description, form_id)
 
 
-def token_problem(token: object, description: str) -> str | None:
-    """Why a token does not allow filing this description (None when it does)."""
+def check_token(token: object, description: str, form_id: str) -> deflect_token.Verdict:
+    """Whether a token allows filing this description on this form, and the use id the store records."""
     token = token if isinstance(token, str) and len(token) < 1000 else None
-    return deflect_token.problem(current_app.config["SECRET_KEY"], token, description,
-                                 current_app.config["TOKEN_MAX_AGE"])
+    return deflect_token.verify(current_app.config["SECRET_KEY"], token, description, form_id,
+                                current_app.config["TOKEN_MAX_AGE"])
+
+
+def token_problem(token: object, description: str, form_id: str) -> str | None:
+    """Why a token does not allow filing this description on this form (None when it does)."""
+    return check_token(token, description, form_id).problem
 
 
 def from_page(value: object) -> str | None:
