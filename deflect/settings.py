@@ -19,6 +19,10 @@ class Setting:
     help: str
 
 
+class InvalidSetting(ValueError):
+    """A setting whose value cannot be used; the message names the variable and the fix."""
+
+
 SETTINGS: tuple[Setting, ...] = (
     Setting("DEFLECT_KB", "kb", "The knowledge-base folder: docs/, support.yml, forms/."),
     Setting("DEFLECT_DATA_DIR", "var", "SQLite store, outbox, search index and local mail folder."),
@@ -36,6 +40,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("DEFLECT_WEBHOOK_URL", None, "Also POST each request as JSON to this URL."),
     Setting("DEFLECT_WEBHOOK_SECRET", None, "Signs webhook bodies with HMAC-SHA256."),
     Setting("DEFLECT_SITE_URL", "/", "Where the knowledge-base site is served; the support app links articles there."),
+    Setting(
+        "DEFLECT_TRUSTED_PROXIES",
+        None,
+        "How many proxies (1 for one nginx) or which addresses/networks (10.0.0.5, 10.1.0.0/16) may set the "
+        "client address and scheme (X-Forwarded-For/-Proto/-Host); unset: none trusted, forwarding headers ignored.",
+    ),
 )
 
 
