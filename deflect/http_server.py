@@ -10,6 +10,9 @@ costs a connection, never a thread. What is bounded here:
   own: it only closes connections idle for `channel_timeout`, which one byte every few seconds
   defeats); checked by the server's maintenance pass, every second;
 - idle connections (silent, keep-alive, or a client that stopped reading): IDLE_TIMEOUT;
+- under pressure (PRESSURE of the connection limit in use), slow and idle connections get
+  PRESSED_TIMEOUT instead, so a flood of them frees its slots within seconds for the clients
+  waiting to connect (a real browser sends its headers in milliseconds);
 - sizes: headers MAX_HEADER_BYTES, bodies `body_limit` (refused with 413 from the Content-Length,
   before any of the body is read, so nothing is spooled to disk).
 
@@ -33,6 +36,8 @@ CONNECTION_LIMIT = 1000
 HEADER_TIMEOUT = 10
 REQUEST_TIMEOUT = 30
 IDLE_TIMEOUT = 30
+PRESSURE = 0.9
+PRESSED_TIMEOUT = 2
 MAX_HEADER_BYTES = 32 * 1024
 RESERVED_FILES = 200  # index segments, the store, site files being sent, logs
 
@@ -59,13 +64,21 @@ class BoundedServer(TcpWSGIServer):
     def maintenance(self, now):
         """Close idle connections (waitress) and those whose request is arriving too slowly."""
         super().maintenance(now)
+        pressed = len(self._map) >= PRESSURE * self.adj.connection_limit
         for channel in list(self.active_channels.values()):
-            request = channel.request
-            if request is None or channel.requests:
-                continue  # between requests (idle rule above) or being answered
-            limit = REQUEST_TIMEOUT if request.headers_finished else HEADER_TIMEOUT
-            if now - request.started > limit:
+            if channel.requests:
+                continue  # being answered
+            if _too_slow(channel, now, pressed):
                 channel.will_close = True
+
+
+def _too_slow(channel, now: float, pressed: bool) -> bool:
+    """True when the connection's request (or, under pressure, its silence) has taken too long."""
+    request = channel.request
+    if request is None:  # between requests: waitress's idle rule, shorter under pressure
+        return pressed and now - channel.last_activity > PRESSED_TIMEOUT
+    limit = REQUEST_TIMEOUT if request.headers_finished else HEADER_TIMEOUT
+    return now - request.started > (min(limit, PRESSED_TIMEOUT) if pressed else limit)
 
 
 def open_files_for(connections: int) -> int:

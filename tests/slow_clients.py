@@ -1,11 +1,13 @@
-"""Hostile clients on real sockets, for the tests of the server in front: slowloris and friends."""
+"""Clients on real sockets for the tests of the server in front: slowloris, raw requests, clients
+from loopback addresses of their own (127.0.0.2, ...) as different real clients."""
 
 from __future__ import annotations
 
+import http.client
+import json
 import socket
 import threading
 import time
-import urllib.error
 import urllib.request
 
 HEADER = b"GET /support/healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: slowloris\r\nX-Padding: " + b"a" * 200
@@ -98,12 +100,21 @@ def status_of(response: bytes) -> int:
     return int(response.split(b" ", 2)[1])
 
 
-def get_status(url: str, headers: dict[str, str] | None = None, timeout: float = 10) -> int:
-    """The status of a GET (errors included)."""
-    try:
-        with urllib.request.urlopen(urllib.request.Request(url, headers=headers or {}), timeout=timeout) as reply:
-            reply.read()
-            return reply.status
-    except urllib.error.HTTPError as error:
-        error.read()
-        return error.code
+class Client:
+    """An HTTP client on a loopback address of its own, with one keep-alive connection."""
+
+    def __init__(self, port: int, source: str):
+        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10, source_address=(source, 0))
+
+    def request(self, method: str, path: str, body: dict | None = None, headers: dict | None = None):
+        """Send; return (status, headers, body bytes)."""
+        headers = dict(headers or {})
+        data = json.dumps(body).encode() if body is not None else None
+        if data is not None:
+            headers["Content-Type"] = "application/json"
+        self.connection.request(method, path, body=data, headers=headers)
+        response = self.connection.getresponse()
+        return response.status, response.headers, response.read()
+
+    def close(self) -> None:
+        self.connection.close()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
+from contextlib import contextmanager
 
 import pytest
 
@@ -23,21 +24,29 @@ def echo_length(environ, start_response):
     return [str(len(body)).encode()]
 
 
-@pytest.fixture
-def server(monkeypatch):
-    """A bounded server on a free port with 1 s for headers, 2 s for a whole request, 3 s idle."""
-    monkeypatch.setattr(http_server, "HEADER_TIMEOUT", 1)
-    monkeypatch.setattr(http_server, "REQUEST_TIMEOUT", 2)
-    monkeypatch.setattr(http_server, "IDLE_TIMEOUT", 3)
+@contextmanager
+def serving(monkeypatch, **limits):
+    """A bounded server on a free port with these module limits, stopped afterwards."""
+    for name, value in limits.items():
+        monkeypatch.setattr(http_server, name, value)
     running = http_server.create_server(echo_length, "127.0.0.1", 0, threads=2, body_limit=10_000)
     thread = threading.Thread(target=running.run, daemon=True)
     thread.start()
-    yield running
-    running.task_dispatcher.shutdown()
-    running.close()
-    for channel in list(running.active_channels.values()):
-        channel.close()
-    thread.join(5)
+    try:
+        yield running
+    finally:
+        running.task_dispatcher.shutdown()
+        running.close()
+        for channel in list(running.active_channels.values()):
+            channel.close()
+        thread.join(5)
+
+
+@pytest.fixture
+def server(monkeypatch):
+    """1 s for headers, 2 s for a whole request, 3 s idle."""
+    with serving(monkeypatch, HEADER_TIMEOUT=1, REQUEST_TIMEOUT=2, IDLE_TIMEOUT=3) as running:
+        yield running
 
 
 def connect(server) -> socket.socket:
@@ -114,3 +123,20 @@ def test_a_silent_connection_is_closed_after_the_idle_timeout(server):
         started = time.monotonic()
         assert closed_within(sock, 8)
         assert 2 < time.monotonic() - started < 6
+
+
+def test_near_the_connection_limit_silent_connections_make_way_for_new_clients_within_seconds(monkeypatch):
+    """20 connections allowed, 20 silent ones open: the next client is served in seconds, not after IDLE_TIMEOUT."""
+    with serving(monkeypatch, CONNECTION_LIMIT=20, IDLE_TIMEOUT=60, HEADER_TIMEOUT=60) as running:
+        address = ("127.0.0.1", running.effective_port)
+        hogs = [socket.create_connection(address, timeout=5) for _ in range(23)]
+        try:
+            for sock in hogs[20:]:
+                sock.sendall(b"GET / HTTP/1.1\r\n")  # and a few slow ones waiting in the backlog
+            started = time.monotonic()
+            response = raw_request(*address, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n", wait=15)
+            assert status_of(response) == 200
+            assert time.monotonic() - started < 6
+        finally:
+            for sock in hogs:
+                sock.close()

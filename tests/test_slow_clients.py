@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from deflect import http_server
-from tests.slow_clients import Slowloris, answer_time, raw_request, status_of
+from tests.slow_clients import Client, Slowloris, answer_time, raw_request, status_of
 
 
 @pytest.fixture(scope="module")
@@ -63,3 +63,14 @@ def test_a_body_just_over_the_apps_limit_gets_the_apps_own_413_in_json(served):
 def test_oversized_headers_are_refused(served):
     head = b"GET /support/healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " + b"a" * 40_000 + b"\r\n\r\n"
     assert status_of(raw_request(served.host, served.port, head)) == 431
+
+
+def test_without_trusted_proxies_a_forged_forwarded_for_does_not_buy_a_fresh_bucket(served):
+    """The server passes forwarding headers on; the app, trusting no proxy, ignores them."""
+    direct = Client(served.port, "127.0.0.30")
+    try:
+        statuses = [direct.request("GET", "/support/api/suggest?q=password",
+                                   headers={"X-Forwarded-For": f"198.51.100.{n % 250}"})[0] for n in range(121)]
+    finally:
+        direct.close()
+    assert statuses.count(200) == 120 and statuses[-1] == 429
