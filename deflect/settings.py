@@ -43,8 +43,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "DEFLECT_TRUSTED_PROXIES",
         None,
-        "How many proxies (1 for one nginx) or which addresses/networks (10.0.0.5, 10.1.0.0/16) may set the "
-        "client address and scheme (X-Forwarded-For/-Proto/-Host); unset: none trusted, forwarding headers ignored.",
+        "Which proxies may set the client address and scheme (X-Forwarded-For/-Proto/-Host): their addresses or "
+        "networks (127.0.0.1 for nginx on this machine, 10.1.0.0/16), or how many there are (1); unset: none "
+        "trusted, forwarding headers ignored.",
     ),
 )
 

@@ -54,10 +54,16 @@ def nginx_binary() -> str:
     return found
 
 
-def documented_config(port: int, site: Path, app_port: int) -> str:
-    """docs/nginx/deflect.conf with its port, site folder and upstream replaced (each exactly once)."""
+def documented_config(port: int, site: Path, app_port: int, tls: tuple[Path, Path] | None = None) -> str:
+    """docs/nginx/deflect.conf with its port, site folder and upstream replaced (each exactly once).
+
+    With `tls` (certificate, key), it listens with TLS as docs/deploy.md shows.
+    """
     text = DOCUMENTED.read_text(encoding="utf-8")
-    for line, replacement in (("listen 80;", f"listen 127.0.0.1:{port};"), ("root /srv/deflect/site;", f"root {site};"),
+    listen = f"listen 127.0.0.1:{port};"
+    if tls:
+        listen = f"listen 127.0.0.1:{port} ssl;\n    ssl_certificate {tls[0]};\n    ssl_certificate_key {tls[1]};"
+    for line, replacement in (("listen 80;", listen), ("root /srv/deflect/site;", f"root {site};"),
                               ("server 127.0.0.1:8000;", f"server 127.0.0.1:{app_port};")):
         assert text.count(line) == 1, f"{DOCUMENTED.name} no longer has exactly one {line!r}: update tests/nginx_front.py"
         text = text.replace(line, replacement)
@@ -88,20 +94,30 @@ class Nginx:
                 self.process.wait()
 
 
-def start_nginx(folder: Path, site: Path, app_port: int, timeout: float = 15) -> Nginx:
+def self_signed_certificate(folder: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 and its key, made by openssl (Debian's), valid for a day."""
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    return cert, key
+
+
+def start_nginx(folder: Path, site: Path, app_port: int, timeout: float = 15,
+                tls: tuple[Path, Path] | None = None) -> Nginx:
     """Run nginx with the documented config on a free loopback port, in front of 127.0.0.1:app_port."""
     from tests.loopback import free_port
 
     binary, port = nginx_binary(), free_port()
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "deflect.conf").write_text(documented_config(port, site, app_port), encoding="utf-8")
+    (folder / "deflect.conf").write_text(documented_config(port, site, app_port, tls), encoding="utf-8")
     # Workers run as this user: as root the default (nobody) could not read pytest's private tmp folders.
     user = "user root;" if os.geteuid() == 0 else ""
     (folder / "nginx.conf").write_text(MAIN.format(folder=folder, user=user), encoding="utf-8")
     command = [binary, "-p", str(folder), "-c", str(folder / "nginx.conf"), "-e", str(folder / "error.log")]
     with (folder / "stderr.log").open("wb") as stderr:
         process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=stderr)
-    nginx = Nginx(process, f"http://127.0.0.1:{port}/", port, folder)
+    nginx = Nginx(process, f"{'https' if tls else 'http'}://127.0.0.1:{port}/", port, folder)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:

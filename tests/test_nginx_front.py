@@ -7,9 +7,11 @@ it (DEFLECT_TRUSTED_PROXIES=127.0.0.1). Clients come from loopback addresses of 
 
 from __future__ import annotations
 
+import http.client
 import json
 import shutil
 import socket
+import ssl
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -19,7 +21,7 @@ import pytest
 from deflect.kb import KnowledgeBase
 from deflect.web.headers import CONTENT_SECURITY_POLICY
 from tests.conftest import GOOD_FIELDS
-from tests.nginx_front import start_nginx
+from tests.nginx_front import self_signed_certificate, start_nginx
 from tests.slow_clients import Client, Slowloris, answer_time, raw_request, status_of
 
 ARTICLE = "faq/accounts/reset-password/"
@@ -125,6 +127,35 @@ def test_the_sites_feedback_widget_reaches_the_app_for_articles_only(client):
     widget = client("127.0.0.3")
     assert widget.request("POST", "/support/api/feedback", {"page": "/" + ARTICLE, "helpful": True})[0] == 201
     assert widget.request("POST", "/support/api/feedback", {"page": "/no/such/page/", "helpful": False})[0] == 422
+
+
+def session_cookie(headers) -> str:
+    [cookie] = [value for value in headers.get_all("Set-Cookie") or [] if value.startswith("session=")]
+    return cookie
+
+
+SUGGESTIONS = "/support/problem/suggestions?q=Students+not+receiving+points+for+quiz+completions&tag=HIGH"
+
+
+def test_over_plain_http_through_nginx_the_session_cookie_is_not_secure(client):
+    status, headers, _ = client("127.0.0.4").request("GET", SUGGESTIONS)
+    assert status == 200 and "Secure" not in session_cookie(headers)
+
+
+def test_over_https_through_nginx_the_session_cookie_is_secure(app_server, front, tmp_path):
+    """nginx terminates TLS and says so in X-Forwarded-Proto; deflect believes it from 127.0.0.1 only."""
+    certificate = self_signed_certificate(tmp_path)
+    tls_front = start_nginx(tmp_path / "run", front.site, app_server.port, tls=certificate)
+    try:
+        connection = http.client.HTTPSConnection("127.0.0.1", tls_front.port, timeout=10,
+                                                 context=ssl.create_default_context(cafile=certificate[0]))
+        connection.request("GET", SUGGESTIONS)
+        response = connection.getresponse()
+        response.read()
+        connection.close()
+    finally:
+        tls_front.stop()
+    assert response.status == 200 and "; Secure" in session_cookie(response.headers)
 
 
 # --- Slow and greedy clients stop at nginx --------------------------------------------------------

@@ -46,7 +46,7 @@ def test_a_wrong_value_names_the_variable_and_the_fix(value, named):
         proxies.parse(value)
     message = str(error.value)
     assert "DEFLECT_TRUSTED_PROXIES" in message and named in message
-    assert "1 for one nginx" in message and "leave it unset" in message
+    assert "127.0.0.1 for nginx on this machine" in message and "leave it unset" in message
 
 
 def test_deflect_serve_refuses_to_start_with_a_wrong_value_before_building(tmp_path):
@@ -55,7 +55,7 @@ def test_deflect_serve_refuses_to_start_with_a_wrong_value_before_building(tmp_p
                             env={**os.environ, "DEFLECT_DATA_DIR": str(tmp_path / "var"),
                                  "DEFLECT_TRUSTED_PROXIES": "the nginx box"})
     assert result.returncode != 0
-    assert "DEFLECT_TRUSTED_PROXIES='the nginx box'" in result.stderr and "1 for one nginx" in result.stderr
+    assert "DEFLECT_TRUSTED_PROXIES='the nginx box'" in result.stderr and "127.0.0.1 for nginx" in result.stderr
     assert "Traceback" not in result.stderr and "Building" not in result.stdout
 
 
