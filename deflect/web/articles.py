@@ -73,8 +73,8 @@ def site_relative(reference: str) -> str | None:
     """The site-relative URL a link or page path names, or None when it points outside the site."""
     if any(ch in reference for ch in "\\\r\n\t") or reference.startswith("//"):
         return None
-    site_url = current_app.config["SITE_URL"]
-    base_path = urllib.parse.urlsplit(site_url).path.rstrip("/") + "/"
+    site_url = current_app.config["SITE_URL"].rstrip("/") + "/"
+    base_path = urllib.parse.urlsplit(site_url).path
     for prefix in (site_url, base_path):
         if prefix and reference.startswith(prefix):
             reference = reference[len(prefix):]

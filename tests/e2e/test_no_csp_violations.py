@@ -23,14 +23,20 @@ ARTICLE = "Reset your password"
 
 
 @pytest.fixture(scope="module")
-def front(served, tmp_path_factory):
-    """nginx with the documented config in front of the session's `deflect serve`."""
+def front(start_deflect, project_kb_copy, tmp_path_factory):
+    """nginx with the documented config in front of a `deflect serve` of its own, set up as documented.
+
+    Its own server: the session's is shared by the other browser tests, whose filings count
+    against the same per-client limit.
+    """
     folder = tmp_path_factory.mktemp("nginx-e2e")
-    site = KnowledgeBase.at(served.kb_dir).site_dir(served.data_dir)
+    app = start_deflect(project_kb_copy, folder / "var", env={"DEFLECT_TRUSTED_PROXIES": "127.0.0.1"})
+    site = KnowledgeBase.at(project_kb_copy).site_dir(folder / "var")
     shutil.copytree(site, folder / "site")
-    nginx = start_nginx(folder / "run", folder / "site", urlsplit(served.url).port)
+    nginx = start_nginx(folder / "run", folder / "site", urlsplit(app.url).port)
     yield nginx
     nginx.stop()
+    assert app.stop() == 0, app.output()
 
 
 @pytest.fixture
@@ -43,7 +49,7 @@ def violations(page):
     return found
 
 
-def test_the_deflected_path_through_nginx_has_no_csp_violation(page, front, served, violations, steps):
+def test_the_deflected_path_through_nginx_has_no_csp_violation(page, front, violations, steps):
     page.goto(front.url)
     search = page.get_by_role("textbox", name="Search")
     search.click()
