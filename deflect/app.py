@@ -17,9 +17,9 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFProtect
 
-from deflect import confirmation_caps, settings
+from deflect import confirmation_caps, proxies, settings
 from deflect.delivery import init_delivery
-from deflect.web import api, errors, filing, flow, health, resources
+from deflect.web import api, errors, filing, flow, headers, health, resources
 
 ALIASES = (("KB", "DEFLECT_KB"), ("DATA_DIR", "DEFLECT_DATA_DIR"), ("SECRET_KEY", "DEFLECT_SECRET_KEY"))
 DEFAULTS = {
@@ -98,6 +98,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     """Create the app: settings, resources (policy, forms, store, search), blueprints, protection."""
     app = Flask(__name__, static_folder=None)
     _configure(app, test_config)
+    trusted = proxies.parse(app.config.get(proxies.SETTING))  # a wrong value stops the start, named
     Path(app.config["DATA_DIR"]).mkdir(parents=True, exist_ok=True)
     resources.init_app(app)
     # Routes are relative to where the app is mounted: `deflect serve` mounts it at /support/.
@@ -107,5 +108,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.register_blueprint(blueprint, url_prefix=under)
     _templates(app)
     _protect(app)
+    headers.init_app(app)
+    # The client's address (rate limits) and scheme (Secure cookies) as DEFLECT_TRUSTED_PROXIES allows.
+    app.wsgi_app = proxies.trusted_client_middleware(app.wsgi_app, trusted)
     init_delivery(app)  # the outbox worker (OUTBOX_WORKER=False turns it off)
     return app

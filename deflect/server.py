@@ -20,7 +20,9 @@ from werkzeug.security import safe_join
 from werkzeug.utils import redirect, send_file
 from werkzeug.wrappers import Request, Response
 
+from deflect import proxies, settings
 from deflect.kb import KnowledgeBase
+from deflect.settings import InvalidSetting
 
 APP_PREFIX = "/support"
 # Types the platform's mimetypes table may lack or get wrong; browsers refuse mistyped scripts.
@@ -105,8 +107,22 @@ def ensure_built(kb: KnowledgeBase, data_dir: Path, echo: Callable[[str], None] 
 
 # --- The WSGI application --------------------------------------------------------------------
 
+# What the site's pages tell browsers (docs/deploy.md has the full set, with a CSP, for nginx): a
+# Material site's inline scripts and writers' embeds are theirs to allow, framing and sniffing are not.
+SITE_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": "frame-ancestors 'none'",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+}
+
+
 class StaticSite:
-    """Serves a built MkDocs site: directory URLs get index.html, unknown paths the site's 404.html."""
+    """Serves a built MkDocs site: directory URLs get index.html, unknown paths the site's 404.html.
+
+    Nothing outside the site folder is ever served: a path that leaves it, or a symlink inside it
+    that points out of it (to a file or a folder), is answered like a missing page.
+    """
 
     def __init__(self, root: Path):
         self.root = Path(root)
@@ -117,6 +133,8 @@ class StaticSite:
             response = self.respond(request)
         except (NotFound, MethodNotAllowed) as error:
             response = self.error_page(error)
+        for name, value in SITE_HEADERS.items():
+            response.headers.setdefault(name, value)
         body = response(environ, start_response)
         if request.method == "HEAD":
             response.close()  # no body is sent, so nothing else would close the file
@@ -127,23 +145,30 @@ class StaticSite:
         if request.method not in ("GET", "HEAD"):
             raise MethodNotAllowed(valid_methods=["GET", "HEAD"])
         path = safe_join(str(self.root), request.path.lstrip("/")) if request.path != "/" else str(self.root)
-        if path is None or not os.path.exists(path):
+        if path is None or not self.inside(path):
             raise NotFound()
         if os.path.isdir(path):
             if not request.path.endswith("/"):
                 query = f"?{request.query_string.decode('latin-1')}" if request.query_string else ""
                 return redirect(request.script_root + request.path + "/" + query, 301)
             path = os.path.join(path, "index.html")
-            if not os.path.isfile(path):
+            if not self.inside(path) or not os.path.isfile(path):
                 raise NotFound()
         response = send_file(path, request.environ, mimetype=content_type(path), conditional=True, max_age=None)
         response.headers.pop("Content-Disposition", None)  # a page, not a download
         return response
 
+    def inside(self, path: str) -> bool:
+        """True when `path` exists and, symlinks resolved, lies inside the site folder."""
+        if not os.path.exists(path):
+            return False
+        root = os.path.realpath(self.root)
+        return os.path.commonpath([root, os.path.realpath(path)]) == root
+
     def error_page(self, error) -> Response:
         """The site's own 404.html (Material's, with the header and search), else a plain page."""
         page = self.root / "404.html"
-        if isinstance(error, NotFound) and page.is_file():
+        if isinstance(error, NotFound) and self.inside(str(page)) and page.is_file():
             return Response(page.read_bytes(), status=404, mimetype="text/html")
         return error.get_response()
 
@@ -172,18 +197,20 @@ def create_wsgi(site_dir: Path, app=None):
 def serve(kb: KnowledgeBase, data_dir: Path, host: str = "127.0.0.1", port: int = 8000, threads: int = 8,
           echo: Callable[[str], None] = print) -> None:
     """Build what is stale, then serve until Ctrl-C (SIGINT) or SIGTERM; stop the outbox cleanly."""
-    from waitress.server import create_server
+    from deflect.http_server import create_server
 
     data_dir = Path(data_dir).resolve()
-    ensure_built(kb, data_dir, echo)
-    app = load_app(kb, data_dir)
+    app = _checked_app(kb, data_dir, echo)
+    # Bodies up to twice the app's limit reach the app, which answers its own 413; larger ones are
+    # refused by the server from their Content-Length, before a byte of them is read.
+    body_limit = 2 * app.config["MAX_CONTENT_LENGTH"]
     try:
-        server = create_server(create_wsgi(kb.site_dir(data_dir), app), host=host, port=port, threads=threads,
-                               ident="deflect")
+        server = create_server(create_wsgi(kb.site_dir(data_dir), app), host, port, threads, body_limit)
     except OSError as error:
         raise SystemExit(f"deflect cannot listen on {host}:{port}: {error.strerror or error}. "
                          f"Is another server running there? Choose another port with --port.") from None
-    url = f"http://{_url_host(host)}:{server.effective_port}/"
+    port = getattr(server, "effective_port", None) or server.effective_listen[0][1]
+    url = f"http://{_url_host(host)}:{port}/"
     echo(f"deflect is serving {kb.root.name}: the help center at {url} and the support form at "
          f"{url}support/ (Ctrl-C stops)")
     # Explicitly: a server started in the background by a script inherits an ignored SIGINT.
@@ -197,6 +224,16 @@ def serve(kb: KnowledgeBase, data_dir: Path, host: str = "127.0.0.1", port: int 
             worker.stop(timeout=10)
         server.close()
     echo("deflect stopped.")
+
+
+def _checked_app(kb: KnowledgeBase, data_dir: Path, echo: Callable[[str], None]):
+    """Check the settings, build what is stale, create the app; a wrong setting stops with its fix."""
+    try:
+        proxies.parse(settings.load()[proxies.SETTING])  # before a build that may take a while
+        ensure_built(kb, data_dir, echo)
+        return load_app(kb, data_dir)
+    except InvalidSetting as error:
+        raise SystemExit(f"deflect cannot start: {error}") from None
 
 
 def _interrupt(signum, frame):

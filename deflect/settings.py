@@ -19,6 +19,10 @@ class Setting:
     help: str
 
 
+class InvalidSetting(ValueError):
+    """A setting whose value cannot be used; the message names the variable and the fix."""
+
+
 SETTINGS: tuple[Setting, ...] = (
     Setting("DEFLECT_KB", "kb", "The knowledge-base folder: docs/, support.yml, forms/."),
     Setting("DEFLECT_DATA_DIR", "var", "SQLite store, outbox, search index and local mail folder."),
@@ -47,6 +51,13 @@ SETTINGS: tuple[Setting, ...] = (
         "100",
         "Confirmation emails sent per hour in all at most (0: none), however many clients file; raise it "
         "for a busy helpdesk. Over it, requests are still filed and sent to support.",
+    ),
+    Setting(
+        "DEFLECT_TRUSTED_PROXIES",
+        None,
+        "Which proxies may set the client address and scheme (X-Forwarded-For/-Proto/-Host): their addresses or "
+        "networks (127.0.0.1 for nginx on this machine, 10.1.0.0/16), or how many there are (1); unset: none "
+        "trusted, forwarding headers ignored.",
     ),
 )
 

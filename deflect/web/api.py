@@ -12,6 +12,7 @@ from deflect.forms import Form
 from deflect.intake import Submission, review
 from deflect.request_text import confirmation_sentence
 from deflect.store import TokenAlreadyUsed
+from deflect.web.articles import ArticlesUnavailable, find_article
 from deflect.web.filer import file_record
 from deflect.web.resources import resources
 from deflect.web.searchstep import QUERY_MAX, check_token, from_page, issue_token, suggestions
@@ -183,7 +184,11 @@ def guard_message(form: Form, finding: guard.Finding) -> str:
 
 @bp.post("/feedback")
 def feedback():
-    """`POST /api/feedback` from the site's "Was this page helpful?": {"page": "...", "helpful": true}."""
+    """`POST /api/feedback` from the site's "Was this page helpful?": {"page": "...", "helpful": true}.
+
+    `page` is the article's path on the site (the widget sends `location.pathname`); only articles
+    of the search index are recorded, so the report cannot be filled with pages that do not exist.
+    """
     body = request.get_json(silent=True)
     if isinstance(body, dict) and _unicode_errors(body):
         return _errors(422, **_unicode_errors(body))
@@ -193,5 +198,13 @@ def feedback():
         return _errors(422, page="page: send the page's site path as a string, like \"faq/accounts/reset-password/\"")
     if not isinstance(helpful, bool):
         return _errors(422, helpful="helpful: send true or false")
-    resources().store.record_page_feedback(page.strip(), helpful)
+    try:
+        article = find_article(page)
+    except ArticlesUnavailable:
+        return jsonify({"errors": {"page": "page: the help center's articles cannot be checked right now; "
+                                           "send the feedback again later"}}), 503, {"Retry-After": "60"}
+    if article is None:
+        return _errors(422, page=f"page: {page[:100]!r} is not an article of the help center; send the path of "
+                                 "an article page, like \"faq/accounts/reset-password/\"")
+    resources().store.record_page_feedback(article.url, helpful)
     return jsonify({"ok": True}), 201

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 
 from deflect import subject
 from deflect.forms import Form
+from deflect.web.articles import ArticlesUnavailable, find_article
+from deflect.web.errors import error_response
 from deflect.web.resources import resources
-from deflect.web.searchstep import from_page, is_urgent, issue_token, suggestions
+from deflect.web.searchstep import article_url, from_page, is_urgent, issue_token, suggestions
 
 bp = Blueprint("flow", __name__)
 
@@ -71,25 +73,27 @@ def suggestions_page(form_id: str):
 
 @bp.post("/deflected")
 def deflected():
-    """Record that an article solved the problem, and say thank you."""
+    """Record that an article of the index solved the problem (its title from the index), and say thank you."""
     q = request.form.get("q", "")[:1000]
-    url, title = article_link(request.form.get("url", "")[:500]), request.form.get("title", "")[:300]
-    if not q.strip() or not url:
+    if not q.strip():
         abort(400)
-    resources().store.record_deflection(q, url, title, from_page(request.form.get("from")))
-    return redirect(url_for("flow.thanks", title=title, url=url))
+    try:
+        article = find_article(request.form.get("url", ""))
+    except ArticlesUnavailable:  # cannot be checked now: thank the customer, record nothing
+        return redirect(url_for("flow.thanks"))
+    if article is None:
+        return error_response(400, "That page is not an article of the help center, so nothing was recorded. "
+                                   "Go back to the matching articles and choose one of them.")
+    resources().store.record_deflection(q, article_url(article.url), article.title, from_page(request.form.get("from")))
+    return redirect(url_for("flow.thanks", url=article_url(article.url)))
 
 
 @bp.get("/thanks")
 def thanks():
-    """The end of a deflected visit: glad it helped, and the article again."""
-    return render_template("thanks.html", title=request.args.get("title", "")[:300],
-                           url=article_link(request.args.get("url", "")))
-
-
-def article_link(url: str) -> str:
-    """The URL when it points into the knowledge-base site (SITE_URL), else "": no links elsewhere."""
-    site = current_app.config["SITE_URL"]
-    if url.startswith("//") or any(ch in url for ch in "\\\r\n\t"):
-        return ""
-    return url if url.startswith(site) else ""
+    """The end of a deflected visit: glad it helped, and the article again (only one the index has)."""
+    try:
+        article = find_article(request.args.get("url", ""))
+    except ArticlesUnavailable:
+        article = None
+    return render_template("thanks.html", title=article.title if article else "",
+                           url=article_url(article.url) if article else "")
