@@ -162,8 +162,9 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(kb: Path, workdir: Path, threads: int) -> tuple[subprocess.Popen, str]:
-    """`deflect serve` on a copy of the knowledge base in `workdir`; wait until it answers."""
+def start_server(kb: Path, workdir: Path, threads: int,
+                 settings: dict[str, str] | None = None) -> tuple[subprocess.Popen, str]:
+    """`deflect serve` on a copy of the knowledge base in `workdir` (`settings` on top); wait until it answers."""
     copy = workdir / "project"
     shutil.copytree(kb, copy / kb.name)
     if (kb.parent / "mkdocs.yml").is_file() and not (kb / "mkdocs.yml").is_file():
@@ -171,10 +172,11 @@ def start_server(kb: Path, workdir: Path, threads: int) -> tuple[subprocess.Pope
     port = free_port()
     env = {**os.environ, "DEFLECT_DATA_DIR": str(workdir / "var"), "PYTHONUNBUFFERED": "1"}
     env.pop("DEFLECT_SMTP_URL", None)
-    log = (workdir / "serve.log").open("wb")
-    process = subprocess.Popen([sys.executable, "-m", "deflect", "serve", "--kb", str(copy / kb.name),
-                                "--port", str(port), "--threads", str(threads)],
-                               cwd=workdir, env=env, stdout=log, stderr=subprocess.STDOUT)
+    env.update(settings or {})
+    with (workdir / "serve.log").open("wb") as log:  # the server keeps its own copy of the descriptor
+        process = subprocess.Popen([sys.executable, "-m", "deflect", "serve", "--kb", str(copy / kb.name),
+                                    "--port", str(port), "--threads", str(threads)],
+                                   cwd=workdir, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and process.poll() is None:

@@ -165,7 +165,12 @@ def serve(kb_dir: Path | None, host: str, port: int, threads: int) -> None:
     Ctrl-C stops the server cleanly.
     """
     from deflect.server import serve as run_server
+    from deflect.webhook_signature import InvalidSecret, signing_keys
 
+    try:  # before the build: a secret that cannot sign stops the start at once, with the fix
+        signing_keys(settings.load()["DEFLECT_WEBHOOK_SECRET"])
+    except InvalidSecret as error:
+        raise click.ClickException(str(error)) from None
     run_server(_knowledge_base(kb_dir), _data_dir(), host=host, port=port, threads=threads, echo=click.echo)
 
 

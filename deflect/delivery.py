@@ -23,6 +23,7 @@ from deflect.send_errors import SendError
 from deflect.smtp_sender import eml_name, parse_smtp_url, send_smtp, write_eml
 from deflect.store import OutboxEntry, Store
 from deflect.webhook_sender import post_webhook
+from deflect.webhook_signature import message_id_of, new_message_id, signing_keys
 
 WEBHOOK_TYPE = "deflect.request.filed"
 WEBHOOK_VERSION = 1
@@ -47,7 +48,8 @@ def outbox_messages(record: dict, policy, settings: Mapping[str, str | None]) ->
         entries.append(_email("customer", confirmation, sender, [confirmation["To"].addresses[0].addr_spec],
                               messages.confirmation_subject(record)))
     if settings.get("DEFLECT_WEBHOOK_URL"):
-        entries.append(("webhook", {"body": json.dumps(webhook_document(record, policy, to), ensure_ascii=False)}))
+        body = json.dumps(webhook_document(record, policy, to), ensure_ascii=False)
+        entries.append(("webhook", {"body": body, "webhook_id": new_message_id()}))
     return entries
 
 
@@ -151,7 +153,8 @@ def _webhook_sender(settings: Mapping[str, str | None]) -> Sender:
     def send(entry: OutboxEntry) -> None:
         if not url:
             raise SendError("DEFLECT_WEBHOOK_URL is no longer set", permanent=True)
-        post_webhook(url, entry.payload["body"], entry.case_number, secret)
+        body = entry.payload["body"]
+        post_webhook(url, body, entry.case_number, entry.payload.get("webhook_id") or message_id_of(body), secret)
     return send
 
 
@@ -182,7 +185,9 @@ def init_delivery(app, store: Store | None = None) -> Worker | None:
 
     Config: OUTBOX_WORKER (default true), OUTBOX_INTERVAL seconds between passes (1), OUTBOX_LEASE
     seconds before another worker takes over the message of a worker that died (300; renewed while sending).
+    A DEFLECT_WEBHOOK_SECRET that cannot sign stops the app here (InvalidSecret), not at the first send.
     """
+    signing_keys(app_settings(app).get("DEFLECT_WEBHOOK_SECRET"))
     if not app.config.get("OUTBOX_WORKER", True):
         return None
     current = lambda: app_settings(app)  # noqa: E731 - read at every pass, never cached

@@ -38,7 +38,13 @@ SETTINGS: tuple[Setting, ...] = (
         "as .eml files under var/mail/.",
     ),
     Setting("DEFLECT_WEBHOOK_URL", None, "Also POST each request as JSON to this URL."),
-    Setting("DEFLECT_WEBHOOK_SECRET", None, "Signs webhook bodies with HMAC-SHA256."),
+    Setting(
+        "DEFLECT_WEBHOOK_SECRET",
+        None,
+        "Signs each webhook call as Standard Webhooks specifies (webhook-id, webhook-timestamp, "
+        "webhook-signature): whsec_ + base64 of 24 to 64 random bytes (docs/webhook.md: how to make one); "
+        "several, space-separated, while rotating; any other value is used as its UTF-8 bytes (at least 24).",
+    ),
     Setting("DEFLECT_SITE_URL", "/", "Where the knowledge-base site is served; the support app links articles there."),
     Setting(
         "DEFLECT_CONFIRMATIONS_PER_ADDRESS",

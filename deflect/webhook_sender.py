@@ -1,55 +1,55 @@
-"""POST a request's JSON to DEFLECT_WEBHOOK_URL, signed with HMAC-SHA256 (see docs/webhook.md).
+"""POST a request's JSON to DEFLECT_WEBHOOK_URL, signed as Standard Webhooks specifies (docs/webhook.md).
 
-The body is fixed when the request is filed, so every retry sends the same bytes, the same
-signature and the same `Idempotency-Key` (the case number). Redirects are not followed: a POST
-silently turned into a GET would look delivered.
+The body and its `webhook-id` are fixed when the request is filed, so every retry sends the same
+bytes, the same id and the same `Idempotency-Key` (the case number); the timestamp, and so the
+signature, are those of each attempt (deflect/webhook_signature.py). Redirects are not followed: a
+POST silently turned into a GET would look delivered.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import hmac
+import time
 import urllib.error
 import urllib.request
 from email.utils import parsedate_to_datetime
 
 from deflect.send_errors import SendError
+from deflect.webhook_signature import InvalidSecret, signature_header, signing_keys
 
 DEFAULT_TIMEOUT = 15.0
-SIGNATURE_HEADER = "X-Deflect-Signature"
 RETRYABLE_4XX = (408, 429)
 
 
-def sign(body: bytes, secret: str) -> str:
-    """Return the signature header value of a body: `sha256=<hex HMAC-SHA256>`."""
-    return "sha256=" + hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
-
-
-def verify(body: bytes, secret: str, header: str | None) -> bool:
-    """Return True when `header` is the signature of `body` (what a receiver checks)."""
-    return bool(header) and hmac.compare_digest(sign(body, secret).encode(), header.encode())
-
-
-def headers_for(body: bytes, case_number: str, secret: str | None) -> dict[str, str]:
-    """Return the HTTP headers of one webhook call."""
+def headers_for(body: bytes, case_number: str, message_id: str, keys: list[bytes],
+                timestamp: int | None = None) -> dict[str, str]:
+    """Return the HTTP headers of one attempt (signed at `timestamp`, default now, when there are keys)."""
+    timestamp = int(time.time()) if timestamp is None else timestamp
     headers = {
         "Content-Type": "application/json; charset=utf-8",
-        "User-Agent": "deflect-webhook/1",
+        "User-Agent": "deflect-webhook/2",
         "Idempotency-Key": case_number,
         "X-Deflect-Case": case_number,
+        "webhook-id": message_id,
+        "webhook-timestamp": str(timestamp),
     }
-    if secret:
-        headers[SIGNATURE_HEADER] = sign(body, secret)
+    if keys:
+        headers["webhook-signature"] = signature_header(keys, message_id, timestamp, body)
     return headers
 
 
-def post_webhook(url: str, body: str, case_number: str, secret: str | None, timeout: float = DEFAULT_TIMEOUT) -> int:
-    """POST the body; return the 2xx status, or raise SendError (permanent on a 4xx but 408 and 429)."""
+def post_webhook(url: str, body: str, case_number: str, message_id: str, secret: str | None,
+                 timeout: float = DEFAULT_TIMEOUT) -> int:
+    """POST the body, signed now; return the 2xx status, or raise SendError (permanent on a 4xx but 408 and 429)."""
     if not url.lower().startswith(("http://", "https://")):
         raise SendError(f"DEFLECT_WEBHOOK_URL must be an http:// or https:// URL, not {url!r}", permanent=True)
+    try:
+        keys = signing_keys(secret)
+    except InvalidSecret as error:  # transient: fixing the setting is enough, no retry by hand
+        raise SendError(str(error)) from error
     data = body.encode("utf-8")
-    request = urllib.request.Request(url, data=data, headers=headers_for(data, case_number, secret), method="POST")
+    headers = headers_for(data, case_number, message_id, keys)
+    request = urllib.request.Request(url, data=data, headers=headers, method="POST")
     opener = urllib.request.build_opener(_NoRedirect)
     try:
         with opener.open(request, timeout=timeout) as response:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 
 from aiosmtpd.controller import Controller
+from werkzeug.datastructures import Headers
 
 
 def free_port() -> int:
@@ -113,9 +114,9 @@ class SmtpServer:
 
 @dataclass
 class Hook:
-    """One webhook call as the receiver saw it."""
+    """One webhook call as the receiver saw it (header names are case-insensitive, as in HTTP)."""
 
-    headers: dict[str, str]
+    headers: Headers
     body: bytes
 
     @property
@@ -138,7 +139,7 @@ def receiver_handler(receiver: WebhookReceiver):
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self):
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-            receiver.calls.append(Hook(dict(self.headers.items()), body))
+            receiver.calls.append(Hook(Headers(list(self.headers.items())), body))
             status = receiver.statuses.pop(0) if receiver.statuses else 200
             self.send_response(status)
             self.send_header("Content-Length", "2")
