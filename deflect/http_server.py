@@ -55,6 +55,18 @@ class _TimedChannel(HTTPChannel):
 
     parser_class = _TimedRequestParser
 
+    def send_continue(self):
+        """Send "100 Continue" only to a request that still has a body to send.
+
+        waitress 3.0 also sends it to a request without a body (`GET` with `Expect: 100-continue`)
+        and then marks that request incomplete, so it is never answered: a connection held open
+        per request, the same outage as a slow client.
+        """
+        if self.request.completed:
+            self.request.expect_continue = False
+            return
+        super().send_continue()
+
 
 class BoundedServer(TcpWSGIServer):
     """waitress's TCP server with request deadlines enforced in its maintenance pass."""

@@ -7,6 +7,7 @@ before the app answered 413.
 
 from __future__ import annotations
 
+import socket
 import time
 from urllib.parse import urlsplit
 
@@ -74,3 +75,26 @@ def test_without_trusted_proxies_a_forged_forwarded_for_does_not_buy_a_fresh_buc
     finally:
         direct.close()
     assert statuses.count(200) == 120 and statuses[-1] == 429
+
+
+def test_a_request_without_a_body_that_expects_100_continue_is_answered(served):
+    # waitress 3.0 alone sends "100 Continue" to such a request and then never answers it.
+    head = b"GET /support/healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n"
+    started = time.monotonic()
+    response = raw_request(served.host, served.port, head, wait=5)
+    assert status_of(response) == 200 and b"100 Continue" not in response
+    assert time.monotonic() - started < 2
+
+
+def test_a_body_sent_after_100_continue_is_still_read(served):
+    body = b'{"page": "faq/accounts/reset-password/", "helpful": true}'
+    head = (b"POST /support/api/feedback HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            b"Expect: 100-continue\r\nContent-Length: %d\r\nConnection: close\r\n\r\n" % len(body))
+    with socket.create_connection((served.host, served.port), timeout=5) as sock:
+        sock.sendall(head)
+        assert sock.recv(100).startswith(b"HTTP/1.1 100 Continue")
+        sock.sendall(body)
+        response = b""
+        while chunk := sock.recv(65536):
+            response += chunk
+    assert status_of(response) == 201
