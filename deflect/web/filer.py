@@ -7,6 +7,7 @@ import datetime as dt
 from flask import current_app
 
 from deflect import delivery
+from deflect.web import rate_limits
 from deflect.web.resources import resources
 
 
@@ -25,9 +26,11 @@ def file_record(record: dict) -> str:
     def outbox(case: str) -> list:
         return delivery.outbox_messages(dict(record, case_number=case, created_at=stamp), res.policy, settings)
 
-    return res.store.file_request(prefix=res.policy.case_prefix, digits=res.policy.case_digits,
+    case = res.store.file_request(prefix=res.policy.case_prefix, digits=res.policy.case_digits,
                                   form=record["form"], subject=record["subject"], email=record["email"],
                                   data=record, outbox=outbox, now=now)
+    rate_limits.mark_filed(case)  # only a filed request counts against the filing limit
+    return case
 
 
 def delivery_note(case: str) -> str | None:

@@ -1,0 +1,66 @@
+"""The per-client limits in words: what counts against them, which one a refused request hit, when to retry.
+
+The Limiter itself is built in one place, deflect/app.py (`_protect`). Filing has two limits,
+shared by the HTML form and the API: FILING_RATE_LIMIT counts only requests that were filed
+(stored with a case number), so a customer fixing mistakes is never locked out;
+SUBMISSION_RATE_LIMIT, looser, counts every submission, accepted or not, to stop validation floods.
+"""
+
+from __future__ import annotations
+
+import time
+
+from flask import Flask, current_app, g, make_response
+from flask_limiter import RateLimitExceeded
+from werkzeug.wrappers import Response
+
+from deflect.web.errors import error_response
+
+FILING, SUBMISSIONS = "filing", "submissions"  # the shared scopes (buckets) of the two filing limits
+COUNTED = {FILING: "requests", SUBMISSIONS: "submissions"}
+ARTICLE = {"hour": "an hour"}
+
+
+def mark_filed(case: str) -> None:
+    """Note that this request filed a case: the filing limit counts it."""
+    g.filed_case = case
+
+
+def filed(response: Response) -> bool:
+    """Flask-Limiter's `deduct_when` for the filing limit: only a filed request counts."""
+    return g.get("filed_case") is not None
+
+
+def describe(error: RateLimitExceeded) -> str:
+    """The limit a request hit, in words: `5 requests a minute from one address`."""
+    item = error.limit.limit
+    unit = item.GRANULARITY.name
+    every = f"{ARTICLE.get(unit, 'a')} {unit}" if item.multiples == 1 else f"every {item.multiples} {unit}s"
+    return f"{item.amount} {COUNTED.get(error.limit.scope, 'requests')} {every} from one address"
+
+
+def retry_after() -> int:
+    """Seconds until the limit this request hit lets its client in again (what Retry-After says)."""
+    limiter = next(iter(current_app.extensions.get("limiter", ())), None)
+    current = limiter.current_limit if limiter is not None else None
+    return max(1, int(current.reset_at - time.time())) if current else 60
+
+
+def seconds(wait: int) -> str:
+    """`1 second`, `42 seconds`, `about 3 minutes`."""
+    if wait >= 120:
+        return f"about {round(wait / 60)} minutes"
+    return f"{wait} second" + ("" if wait == 1 else "s")
+
+
+def init_app(app: Flask) -> None:
+    """Answer a request over a limit with the limit in words and when to try again (pages and JSON)."""
+
+    @app.errorhandler(RateLimitExceeded)
+    def too_many(error: RateLimitExceeded):
+        limit, wait = describe(error), retry_after()
+        detail = (f"We take at most {limit}. Wait {seconds(wait)}, then try again; "
+                  f"for an outage, use the priority hotline.")
+        response = make_response(error_response(429, detail, limit=limit, retry_after=wait))
+        response.headers["Retry-After"] = str(wait)
+        return response
