@@ -47,7 +47,9 @@ def retry_after() -> int:
 
 
 def seconds(wait: int) -> str:
-    """`1 second`, `42 seconds`, `about 3 minutes`."""
+    """A wait in words: `1 second`, `42 seconds`, `about 3 minutes`, `about 20 hours`."""
+    if wait >= 2 * 3600:
+        return f"about {round(wait / 3600)} hours"
     if wait >= 120:
         return f"about {round(wait / 60)} minutes"
     return f"{wait} second" + ("" if wait == 1 else "s")
