@@ -71,14 +71,14 @@ def _protect(app: Flask) -> None:
         for limit in filing:
             app.view_functions[endpoint] = limit(app.view_functions[endpoint])
     limits = {
-        "api.suggest": "SUGGEST_RATE_LIMIT",
-        "flow.suggestions": "SUGGEST_RATE_LIMIT",
-        "api.feedback": "FEEDBACK_RATE_LIMIT",
-        "flow.deflected": "FEEDBACK_RATE_LIMIT",
+        "api.suggest": ("SUGGEST_RATE_LIMIT", rate_limits.SEARCHES),
+        "flow.suggestions": ("SUGGEST_RATE_LIMIT", rate_limits.SEARCHES),
+        "api.feedback": ("FEEDBACK_RATE_LIMIT", rate_limits.FEEDBACK),
+        "flow.deflected": ("FEEDBACK_RATE_LIMIT", rate_limits.FEEDBACK),
     }
-    for endpoint, key in limits.items():
+    for endpoint, (key, scope) in limits.items():  # one bucket per endpoint, named for the words
         view = app.view_functions[endpoint]
-        app.view_functions[endpoint] = limiter.limit(lambda key=key: app.config[key])(view)
+        app.view_functions[endpoint] = limiter.limit(lambda key=key: app.config[key], scope=scope)(view)
     app.before_request(_bounded_query)
     errors.init_app(app)
     rate_limits.init_app(app)

@@ -120,29 +120,27 @@ def _contact_bounds(sub: Submission) -> dict[str, str]:
     return errors
 
 
+# (message key, Submission attribute, what stands in for it when it is over its bound)
+EMPTIED = (("subject", "typed_subject", ""), ("tag", "tag", ""), ("summary", "summary", ""),
+           ("email", "email", ""), ("name", "name", ""), ("confirm_guard", "confirmed", frozenset()))
+
+
 def bound(sub: Submission, policy: Policy) -> tuple[Submission, dict[str, str]]:
     """The submission with every value over its bound emptied, and the message for each of those.
 
     Choices are bounded first, so that which fields are shown is decided on bounded values; a
-    hidden field over its bound is emptied without a message (it is never read or sent).
+    hidden text field over its bound is emptied without a message (it is never read or sent).
     """
-    errors = {f.id: m for f in sub.form.fields if not f.free_text and f.id in sub.values
-              and (m := input_bounds.field_problem(f, sub.values[f.id]))}
-    values = {k: input_bounds.empty_like(v) if k in errors else v for k, v in sub.values.items()}
-    for f in sub.form.fields:
-        message = input_bounds.field_problem(f, values[f.id]) if f.free_text and f.id in values else None
+    errors, values = {}, dict(sub.values)
+    for f in sorted(sub.form.fields, key=lambda f: f.free_text):  # choices first
+        message = input_bounds.field_problem(f, values[f.id]) if f.id in values else None
         if message:
-            values[f.id] = ""
-            if is_shown(f, values):
+            values[f.id] = input_bounds.empty_like(values[f.id])
+            if not f.free_text or is_shown(f, values):
                 errors[f.id] = message
     errors |= _subject_bounds(sub, policy) | _contact_bounds(sub)
     emptied = {attribute: empty for key, attribute, empty in EMPTIED if key in errors}
     return dataclasses.replace(sub, values=values, **emptied), errors
-
-
-# (message key, Submission attribute, what stands in for it when it is over its bound)
-EMPTIED = (("subject", "typed_subject", ""), ("tag", "tag", ""), ("summary", "summary", ""),
-           ("email", "email", ""), ("name", "name", ""), ("confirm_guard", "confirmed", set()))
 
 
 def review(sub: Submission, policy: Policy, now: dt.datetime) -> Review:

@@ -112,19 +112,26 @@ def test_the_suggestion_limit_still_holds_and_says_so(kb_dir, kb_index, tmp_path
     client = make_app(kb_dir, tmp_path / "var", kb_index, SUGGEST_RATE_LIMIT="2 per minute").test_client()
     assert [client.get("/api/suggest", query_string={"q": "points"}).status_code for _ in range(2)] == [200, 200]
     reply = client.get("/api/suggest", query_string={"q": "points"})
-    assert reply.status_code == 429 and reply.get_json()["limit"] == "2 requests a minute from one address"
-    page = client.get("/problem/suggestions", query_string={"q": "Points missing for quizzes", "tag": "HIGH"})
-    assert page.status_code == 200  # its own bucket
-    for _ in range(2):
-        page = client.get("/problem/suggestions", query_string={"q": "Points missing for quizzes", "tag": "HIGH"})
-    assert page.status_code == 429 and "We take at most 2 requests a minute from one address" in page.get_data(as_text=True)
+    assert reply.status_code == 429 and reply.get_json()["limit"] == "2 searches a minute from one address"
+
+
+def test_over_the_search_limit_step_one_comes_back_filled(kb_dir, kb_index, tmp_path):
+    client = make_app(kb_dir, tmp_path / "var", kb_index, SUGGEST_RATE_LIMIT="2 per minute").test_client()
+    step = {"q": "Points missing for quizzes in course 123", "tag": "HIGH"}
+    assert [client.get("/problem/suggestions", query_string=step).status_code for _ in range(2)] == [200, 200]
+    reply = client.get("/problem/suggestions", query_string=step)
+    page = reply.get_data(as_text=True)
+    assert reply.status_code == 429 and reply.headers["Retry-After"]
+    assert "we take at most 2 searches a minute from one address" in page
+    assert 'value="Points missing for quizzes in course 123"' in page
 
 
 def test_the_feedback_limit_still_holds(kb_dir, kb_index, tmp_path):
     client = make_app(kb_dir, tmp_path / "var", kb_index, FEEDBACK_RATE_LIMIT="1 per minute").test_client()
     feedback = {"page": "faq/accounts/reset-password/", "helpful": True}
     assert client.post("/api/feedback", json=feedback).status_code == 201
-    assert client.post("/api/feedback", json=feedback).status_code == 429
+    reply = client.post("/api/feedback", json=feedback)
+    assert reply.status_code == 429 and reply.get_json()["limit"] == "1 answer a minute from one address"
 
 
 def test_through_the_real_server_six_refused_attempts_do_not_block_the_seventh(start_deflect, project_kb_copy, tmp_path):

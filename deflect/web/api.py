@@ -156,8 +156,9 @@ def file_request():
     if form is None:
         ids = ", ".join(f.id for f in resources().forms.forms)
         return _errors(422, form=f"form: unknown form {body['form'][:100]!r}; use one of {ids}")
-    if _too_many_fields(form, body):
-        return _errors(422, fields=_too_many_fields(form, body))
+    too_many = _too_many_fields(form, body)
+    if too_many:
+        return _errors(422, fields=too_many)
     result, errors = _review(form, body)
     if errors or result.record is None:
         return jsonify({"errors": errors, "guard": [{"field": f.field, "kind": f.kind, "confirm": f.key}

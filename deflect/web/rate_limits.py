@@ -1,9 +1,10 @@
 """The per-client limits in words: what counts against them, which one a refused request hit, when to retry.
 
-The Limiter itself is built in one place, deflect/app.py (`_protect`). Filing has two limits,
-shared by the HTML form and the API: FILING_RATE_LIMIT counts only requests that were filed
-(stored with a case number), so a customer fixing mistakes is never locked out;
-SUBMISSION_RATE_LIMIT, looser, counts every submission, accepted or not, to stop validation floods.
+The Limiter itself is built in one place, deflect/app.py (`_protect`); the scopes here name its
+buckets. Filing has two limits, shared by the HTML form and the API: FILING_RATE_LIMIT counts only
+requests that were filed (stored with a case number), so a customer fixing mistakes is never
+locked out; SUBMISSION_RATE_LIMIT, looser, counts every submission, accepted or not, to stop
+validation floods. Searches and feedback keep one bucket per endpoint.
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ from werkzeug.wrappers import Response
 from deflect.web.errors import error_response
 
 FILING, SUBMISSIONS = "filing", "submissions"  # the shared scopes (buckets) of the two filing limits
-COUNTED = {FILING: "requests", SUBMISSIONS: "submissions"}
+SEARCHES, FEEDBACK = "searches", "feedback"
+COUNTED = {FILING: ("request", "requests"), SUBMISSIONS: ("submission", "submissions"),
+           SEARCHES: ("search", "searches"), FEEDBACK: ("answer", "answers")}
 ARTICLE = {"hour": "an hour"}
 
 
@@ -36,7 +39,8 @@ def describe(error: RateLimitExceeded) -> str:
     item = error.limit.limit
     unit = item.GRANULARITY.name
     every = f"{ARTICLE.get(unit, 'a')} {unit}" if item.multiples == 1 else f"every {item.multiples} {unit}s"
-    return f"{item.amount} {COUNTED.get(error.limit.scope, 'requests')} {every} from one address"
+    one, many = COUNTED.get(error.limit.scope, ("request", "requests"))
+    return f"{item.amount} {one if item.amount == 1 else many} {every} from one address"
 
 
 def retry_after() -> int:
@@ -55,14 +59,15 @@ def seconds(wait: int) -> str:
     return f"{wait} second" + ("" if wait == 1 else "s")
 
 
-def init_app(app: Flask) -> None:
-    """Answer a request over a limit with the limit in words and when to try again (pages and JSON)."""
+def refused(error: RateLimitExceeded):
+    """The answer over a limit: a page or JSON (with "limit" and "retry_after") and Retry-After."""
+    limit, wait = describe(error), retry_after()
+    detail = f"We take at most {limit}. Wait {seconds(wait)}, then try again; for an outage, use the priority hotline."
+    response = make_response(error_response(429, detail, limit=limit, retry_after=wait))
+    response.headers["Retry-After"] = str(wait)
+    return response
 
-    @app.errorhandler(RateLimitExceeded)
-    def too_many(error: RateLimitExceeded):
-        limit, wait = describe(error), retry_after()
-        detail = (f"We take at most {limit}. Wait {seconds(wait)}, then try again; "
-                  f"for an outage, use the priority hotline.")
-        response = make_response(error_response(429, detail, limit=limit, retry_after=wait))
-        response.headers["Retry-After"] = str(wait)
-        return response
+
+def init_app(app: Flask) -> None:
+    """Answer a request over a limit with the limit in words and when to try again."""
+    app.register_error_handler(RateLimitExceeded, refused)
