@@ -8,7 +8,7 @@ Usage (from the repository root):
 
 Part 1 times every rule customer text reaches (the personal-data guard and each of its patterns, the
 field rules' STEP, FILLER and URL patterns, the subject rule, the length bound, the JSON depth
-pre-scan, the search step and snippets) on the worst shapes found for it: runs that a quadratic
+pre-scan, the email check, the search step and snippets) on the worst shapes found for it: runs that a quadratic
 pattern rescans from every start. Each at the largest value the app lets through to that rule
 (10,000 characters for a textarea, 500 for a query, ...), then at 2x and 4x: linear time grows
 4x from the first column to the last. Beside them, plain support prose of the same length. Best
@@ -157,7 +157,19 @@ def rule_tables(repeat: int, shapes: list[str]) -> None:
     table("JSON depth pre-scan (ms)", lambda text: input_bounds.json_too_deep(text.encode()),
           ["[", '"\\"', '["', "[]"], (128 * 1024, 256 * 1024, 512 * 1024), repeat,
           prose=json.dumps({"fields": {"impact": PROSE}}))
+    email_table(repeat)
     search_tables(repeat)
+
+
+def email_table(repeat: int) -> None:
+    """The email check (email-validator) at the bound, 254 characters: longer is refused unread."""
+    shapes = {"plain address (baseline)": "jane.doe@springfield.example", "long local part": "a" * 240 + "@example.com",
+              "dotted domain": "a@" + "a." * 125 + "io", "hyphenated domain": "a@" + "a-" * 125 + "b.io",
+              "accented domain": "a@" + "é" * 240 + ".io", "quoted local part": '"' + "\\a" * 120 + '"@x.io',
+              "long labels": "a" * 64 + "@" + ("b" * 63 + ".") * 3 + "io"}
+    print(f"\nemail check, at most {input_bounds.EMAIL_MAX} characters (ms)")
+    for label, address in shapes.items():
+        print(f"  {label:<34} {best(request_rules.email_problem, address[:input_bounds.EMAIL_MAX], repeat) * 1000:>9.2f}")
 
 
 # --- Part 2: end to end ----------------------------------------------------------------------
