@@ -11,7 +11,7 @@ import datetime as dt
 from pathlib import Path
 
 import markdown
-from flask import Blueprint, Flask
+from flask import Blueprint, Flask, abort, current_app, request
 from markupsafe import Markup
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -19,14 +19,19 @@ from flask_wtf.csrf import CSRFProtect
 
 from deflect import confirmation_caps, proxies, settings
 from deflect.delivery import init_delivery
-from deflect.web import api, errors, filing, flow, headers, health, resources
+from deflect.web import api, errors, filing, flow, headers, health, rate_limits, resources
 
 ALIASES = (("KB", "DEFLECT_KB"), ("DATA_DIR", "DEFLECT_DATA_DIR"), ("SECRET_KEY", "DEFLECT_SECRET_KEY"))
 DEFAULTS = {
     "SITE_URL": "/",
     "SITE_NAME": None,
     "MAX_CONTENT_LENGTH": 128 * 1024,
-    "FILING_RATE_LIMIT": "5 per minute;50 per day",
+    # Form posts are parsed in memory, within the body limit; no form has a hundred parts.
+    "MAX_FORM_MEMORY_SIZE": 128 * 1024,
+    "MAX_FORM_PARTS": 200,
+    "MAX_QUERY_STRING": 16 * 1024,  # a description of 1,000 characters, percent-encoded, fits
+    "FILING_RATE_LIMIT": "5 per minute;50 per day",  # requests filed: refused ones do not count
+    "SUBMISSION_RATE_LIMIT": "30 per minute;300 per day",  # every submission, accepted or not
     "SUGGEST_RATE_LIMIT": "120 per minute",
     "FEEDBACK_RATE_LIMIT": "30 per minute",
     "TOKEN_MAX_AGE": 2 * 60 * 60,
@@ -54,22 +59,36 @@ def _configure(app: Flask, test_config: dict | None) -> None:
 
 
 def _protect(app: Flask) -> None:
-    """CSRF on every HTML form, a per-client limit on filing, error pages."""
+    """CSRF on every HTML form, per-client limits on filing and searching, bounded queries, error pages."""
     csrf = CSRFProtect(app)
     csrf.exempt(api.bp)
     limiter = Limiter(get_remote_address, app=app, storage_uri="memory://", headers_enabled=True)
+    # Shared by the HTML form and the API: one address gets one count, whichever door it uses.
+    filing = (limiter.shared_limit(lambda: app.config["FILING_RATE_LIMIT"], rate_limits.FILING,
+                                   methods=["POST"], deduct_when=rate_limits.filed),
+              limiter.shared_limit(lambda: app.config["SUBMISSION_RATE_LIMIT"], rate_limits.SUBMISSIONS,
+                                   methods=["POST"]))
+    for endpoint in ("filing.submit", "api.file_request"):
+        for limit in filing:
+            app.view_functions[endpoint] = limit(app.view_functions[endpoint])
     limits = {
-        "filing.submit": ("FILING_RATE_LIMIT", ["POST"]),
-        "api.file_request": ("FILING_RATE_LIMIT", ["POST"]),
-        "api.suggest": ("SUGGEST_RATE_LIMIT", None),
-        "flow.suggestions": ("SUGGEST_RATE_LIMIT", None),
-        "api.feedback": ("FEEDBACK_RATE_LIMIT", None),
-        "flow.deflected": ("FEEDBACK_RATE_LIMIT", None),
+        "api.suggest": ("SUGGEST_RATE_LIMIT", rate_limits.SEARCHES),
+        "flow.suggestions": ("SUGGEST_RATE_LIMIT", rate_limits.SEARCHES),
+        "api.feedback": ("FEEDBACK_RATE_LIMIT", rate_limits.FEEDBACK),
+        "flow.deflected": ("FEEDBACK_RATE_LIMIT", rate_limits.FEEDBACK),
     }
-    for endpoint, (key, methods) in limits.items():
+    for endpoint, (key, scope) in limits.items():  # one bucket per endpoint, named for the words
         view = app.view_functions[endpoint]
-        app.view_functions[endpoint] = limiter.limit(lambda key=key: app.config[key], methods=methods)(view)
+        app.view_functions[endpoint] = limiter.limit(lambda key=key: app.config[key], scope=scope)(view)
+    app.before_request(_bounded_query)
     errors.init_app(app)
+    rate_limits.init_app(app)
+
+
+def _bounded_query() -> None:
+    """Refuse a query string longer than any page needs (414) before anything parses it."""
+    if len(request.query_string) > current_app.config["MAX_QUERY_STRING"]:
+        abort(414)
 
 
 def _templates(app: Flask) -> None:

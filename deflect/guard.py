@@ -13,7 +13,12 @@ from dataclasses import dataclass
 
 PERSONAL, SECRET = "personal_data", "secrets"
 
-DATE = r"(?:\d{1,4}[./-]\d{1,2}[./-]\d{1,4}|\d{1,2}(?:st|nd|rd|th)?\s+[A-Za-z]{3,9}\.?,?\s+\d{4}|[A-Za-z]{3,9}\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4})"
+# Every pattern runs in time linear in the text (the text is bounded first, deflect/input_bounds.py):
+# possessive quantifiers (`++`, `*+`) never give back what a following token cannot match, and a
+# match cannot start inside a run of the characters it begins with (lookbehind), so no position
+# is scanned again from every start inside a long run. benchmarks/hostile_cost.py measures them.
+DATE = (r"(?:\d{1,4}[./-]\d{1,2}[./-]\d{1,4}|\d{1,2}(?:st|nd|rd|th)?\s++[A-Za-z]{3,9}\.?,?\s++\d{4}"
+        r"|[A-Za-z]{3,9}\.?\s++\d{1,2}(?:st|nd|rd|th)?,?\s++\d{4})")
 # Dates, times and IP addresses have a phone number's digits but not its shape.
 NOT_PHONE = re.compile(r"^(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}|\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})")
 
@@ -22,25 +27,38 @@ def said(least: int) -> str:
     """What follows "password" or "token": after `:`, `=` or in quotes anything is the secret; after
     "is" or "was" only a word with a digit, an inner capital or a symbol, so that "the password is
     incorrect" and "the API key is rejected" stay ordinary support text."""
-    value = rf"""[^\s"']{{{least},}}"""
+    value = rf"""[^\s"']{{{least},}}+"""
     looks_secret = r"""(?=[^\s"']*(?:\d|[A-Za-z][A-Z]|[^\w\s"'.,;:!?]))"""
-    return (rf"""(?:\s*[:=]\s*["']?(?P<value>{value})|(?i:\s+(?:is|was)\s+)"""
+    return (rf"""(?:\s*+[:=]\s*+["']?(?P<value>{value})|(?i:\s++(?:is|was)\s++)"""
             rf"""(?:["'](?P<quoted>{value})|{looks_secret}(?P<spoken>{value})))""")
 
 
 STREET = r"(?:street|st|road|rd|avenue|ave|lane|ln|drive|dr|boulevard|blvd|way|court|ct|place|pl|terrace|close|crescent|square|sq)"
+EMAIL = r"(?<![\w.+-])[\w.+-]++@[\w-]++(?:\.[\w-]++)*\.[A-Za-z]{2,}"
+NATIONAL_ID = (r"\b\d{3}-\d{2}-\d{4}\b|\b[A-CEGHJ-PR-TW-Z]{2}\s?\d{2}\s?\d{2}\s?\d{2}\s?[A-D]\b"
+               r"|(?i:\b(?:ssn|social\s++security(?:\s++number)?|national\s++(?:id|insurance)(?:\s++number)?"
+               r"|passport(?:\s++number)?)\b[\s:#=-]*+(?P<value>[A-Z0-9][A-Z0-9 -]{5,18}[A-Z0-9]))")
+PHONE = (r"(?<![\w+.-])(?:(?:\+|00)\d{8,14}|0[1-9]\d{8,9}|(?:(?:\+|00)\d{1,3}[ .-]?)?\(?\d{2,5}\)?"
+         r"(?:[ .-]\d{2,7}){1,4})(?!\w|[.-]\d)")
+BIRTH = r"(?i)\b(?:born(?:\s++on)?|date\s++of\s++birth|d\.?o\.?b\.?|birth\s*+date|birthday)\b[\s:=-]*+(?P<value>" + DATE + ")"
+ADDRESS = r"(?i)\b\d{1,5}[a-z]?\s++(?:[a-z][a-z'-]++\s++){1,3}" + STREET + r"\b\.?"
+API_KEY = (r"\b(?:sk|pk|rk)_(?:live|test)_[A-Za-z0-9]{8,}+|\bgh[pousr]_[A-Za-z0-9]{20,}+|\bxox[abpr]-[A-Za-z0-9-]{10,}+"
+           r"|\bAKIA[0-9A-Z]{16}\b|(?<![\w-])eyJ[\w-]{5,}+\.eyJ[\w-]{5,}+\.[\w-]++|(?i:\bbearer\s++(?P<bearer>[\w.~+/-]{12,}+=*+))"
+           r"|\bsk-(?:proj-)?[A-Za-z0-9_-]{20,}+|\bAIza[0-9A-Za-z_-]{35}|\bglpat-[A-Za-z0-9_-]{20,}+"
+           r"|(?i:\b(?:api[_ -]?key|access[_ -]?token|auth[_ -]?token|token|secret|client[_ -]?secret)\b)")
+CARD = r"(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])"
 
 # (rule, group, pattern, what it is called): the value is the whole match or its `value` group.
 # Order matters: a span taken by an earlier rule (an SSN) is not found again by a later one (phone).
 PATTERNS: tuple[tuple[str, str, re.Pattern, str], ...] = (
-    ("email", PERSONAL, re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}"), "an email address"),
-    ("national_id", PERSONAL, re.compile(r"\b\d{3}-\d{2}-\d{4}\b|\b[A-CEGHJ-PR-TW-Z]{2}\s?\d{2}\s?\d{2}\s?\d{2}\s?[A-D]\b|(?i:\b(?:ssn|social\s+security(?:\s+number)?|national\s+(?:id|insurance)(?:\s+number)?|passport(?:\s+number)?)\b[\s:#=-]*(?P<value>[A-Z0-9][A-Z0-9 -]{5,18}[A-Z0-9]))"), "a national ID number"),
-    ("phone", PERSONAL, re.compile(r"(?<![\w+.-])(?:(?:\+|00)\d{8,14}|0[1-9]\d{8,9}|(?:(?:\+|00)\d{1,3}[ .-]?)?\(?\d{2,5}\)?(?:[ .-]\d{2,7}){1,4})(?!\w|[.-]\d)"), "a phone number"),
-    ("date_of_birth", PERSONAL, re.compile(r"(?i)\b(?:born(?:\s+on)?|date\s+of\s+birth|d\.?o\.?b\.?|birth\s*date|birthday)\b[\s:=-]*(?P<value>" + DATE + ")"), "a date of birth"),
-    ("street_address", PERSONAL, re.compile(r"(?i)\b\d{1,5}[a-z]?\s+(?:[a-z][a-z'-]+\s+){1,3}" + STREET + r"\b\.?"), "a street address"),
+    ("email", PERSONAL, re.compile(EMAIL), "an email address"),
+    ("national_id", PERSONAL, re.compile(NATIONAL_ID), "a national ID number"),
+    ("phone", PERSONAL, re.compile(PHONE), "a phone number"),
+    ("date_of_birth", PERSONAL, re.compile(BIRTH), "a date of birth"),
+    ("street_address", PERSONAL, re.compile(ADDRESS), "a street address"),
     ("password", SECRET, re.compile(r"(?i:\b(?:password|passwd|pwd|passcode|passphrase)\b)" + said(3)), "a password"),
-    ("api_key", SECRET, re.compile(r"\b(?:sk|pk|rk)_(?:live|test)_[A-Za-z0-9]{8,}|\bgh[pousr]_[A-Za-z0-9]{20,}|\bxox[abpr]-[A-Za-z0-9-]{10,}|\bAKIA[0-9A-Z]{16}\b|\beyJ[\w-]{5,}\.eyJ[\w-]{5,}\.[\w-]+|(?i:\bbearer\s+(?P<bearer>[\w.~+/-]{12,}=*))|\bsk-(?:proj-)?[A-Za-z0-9_-]{20,}|\bAIza[0-9A-Za-z_-]{35}|\bglpat-[A-Za-z0-9_-]{20,}|(?i:\b(?:api[_ -]?key|access[_ -]?token|auth[_ -]?token|token|secret|client[_ -]?secret)\b)" + said(8)), "an API key or token"),
-    ("card_number", SECRET, re.compile(r"(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])"), "a card number"),
+    ("api_key", SECRET, re.compile(API_KEY + said(8)), "an API key or token"),
+    ("card_number", SECRET, re.compile(CARD), "a card number"),
 )
 
 
@@ -118,10 +136,10 @@ def scan(field: str, text: str, rules: dict[str, dict[str, bool]]) -> list[Findi
         for match in pattern.finditer(text):
             start, end = _span(match)
             overlaps = any(start < b and a < end for a, b in taken)
-            if kind in found or overlaps or not _accept(kind, text[start:end]):
-                continue
-            found[kind] = Finding(field, kind, group, start, end)
-            taken.append((start, end))
+            if not overlaps and _accept(kind, text[start:end]):
+                found[kind] = Finding(field, kind, group, start, end)
+                taken.append((start, end))
+                break  # one finding per rule: the rest of the text need not be searched for it
     return sorted(found.values(), key=lambda f: f.start)
 
 

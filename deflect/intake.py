@@ -6,16 +6,17 @@ Plain Python: the web layer turns HTTP into a `Submission`, calls `review`, and 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from deflect import business_hours, guard, subject
+from deflect import business_hours, guard, input_bounds, subject
 from deflect.forms import Field, Form
+from deflect.input_bounds import EMAIL_MAX, NAME_MAX, SLACK
 from deflect.policy import Policy
 from deflect.request_rules import Value, check_fields, email_problem, is_empty, is_shown
 
-NAME_MAX = 120
 NAME_MARKS = "<>@"  # an address in a display name misleads whoever reads the Reply-To
 
 
@@ -98,8 +99,70 @@ def contact_name_problem(name: str) -> str | None:
     return None
 
 
+def _subject_bounds(sub: Submission, policy: Policy) -> dict[str, str]:
+    """The subject's bounds: its summary (the policy's length) and a tag the form could offer."""
+    high = policy.subject_max
+    longest_tag = max(map(len, sub.form.tags), default=0)
+    if sub.typed_subject is not None:
+        count = input_bounds.length(sub.typed_subject)
+        if count > high + longest_tag + 3 + SLACK:
+            return {"subject": f"Subject has {count} characters: write a tag and a summary of at most {high}, "
+                               f"like [{sub.form.default_tag or sub.form.tags[-1]}] {policy.subject_example}"}
+        return {}
+    errors = {}
+    if len(sub.tag.strip()) > longest_tag + SLACK:
+        errors["tag"] = f"Subject: choose a tag from the list, one of {', '.join(f'[{t}]' for t in sub.form.tags)}"
+    count = input_bounds.length(sub.summary)
+    if count > high + SLACK:
+        errors["summary"] = (f"Subject: the summary has {count} characters; shorten it to at most {high} and put "
+                             f"the details in the form")
+    return errors
+
+
+def _contact_bounds(sub: Submission) -> dict[str, str]:
+    """The contact email, the name and the guard confirmations within their bounds."""
+    errors, email = {}, input_bounds.length(sub.email)
+    if email > EMAIL_MAX:
+        errors["email"] = f"Contact email has {email} characters: an email address has at most {EMAIL_MAX}"
+    if input_bounds.length(sub.name) > NAME_MAX:
+        errors["name"] = f"Your name: write it on one line, at most {NAME_MAX} characters (or leave it empty)"
+    most = len(sub.form.fields) * len(guard.PATTERNS)
+    if len(sub.confirmed) > most or any(len(key) > 200 for key in sub.confirmed):
+        errors["confirm_guard"] = (f"confirm_guard: send at most {most} confirmations, each a \"field:kind\" "
+                                   f"the guard named, like \"steps_to_reproduce:phone\"")
+    return errors
+
+
+# (message key, Submission attribute, what stands in for it when it is over its bound)
+EMPTIED = (("subject", "typed_subject", ""), ("tag", "tag", ""), ("summary", "summary", ""),
+           ("email", "email", ""), ("name", "name", ""), ("confirm_guard", "confirmed", frozenset()))
+
+
+def bound(sub: Submission, policy: Policy) -> tuple[Submission, dict[str, str]]:
+    """The submission with every value over its bound emptied, and the message for each of those.
+
+    Choices are bounded first, so that which fields are shown is decided on bounded values; a
+    hidden text field over its bound is emptied without a message (it is never read or sent).
+    """
+    errors, values = {}, dict(sub.values)
+    for f in sorted(sub.form.fields, key=lambda f: f.free_text):  # choices first
+        message = input_bounds.field_problem(f, values[f.id]) if f.id in values else None
+        if message:
+            values[f.id] = input_bounds.empty_like(values[f.id])
+            if not f.free_text or is_shown(f, values):
+                errors[f.id] = message
+    errors |= _subject_bounds(sub, policy) | _contact_bounds(sub)
+    emptied = {attribute: empty for key, attribute, empty in EMPTIED if key in errors}
+    return dataclasses.replace(sub, values=values, **emptied), errors
+
+
 def review(sub: Submission, policy: Policy, now: dt.datetime) -> Review:
-    """Check everything; build the record only when nothing is wrong and every finding is confirmed."""
+    """Check everything; build the record only when nothing is wrong and every finding is confirmed.
+
+    Every value is bounded first (`bound`): one over its bound gets its length message, and no
+    rule, pattern, email check or guard reads it.
+    """
+    sub, too_long = bound(sub, policy)
     tag, summary, errors = subject_errors(sub, policy)
     if email_problem(sub.email.strip()):
         errors["email"] = "Contact email: write an address like name@example.com, where we can reach you"
@@ -110,6 +173,7 @@ def review(sub: Submission, policy: Policy, now: dt.datetime) -> Review:
         errors["name"] = name_problem
     context = {"case_pattern": case_pattern(policy), "case_example": case_example(policy, now.year)}
     errors.update(check_fields(sub.form, sub.values, context))
+    errors.update(too_long)  # the length message, not "required", for a value that was emptied
     findings = scan_fields(sub, policy)
     result = Review(errors, findings, tag, summary, [f for f in findings if f.key not in sub.confirmed])
     if not errors and not result.unconfirmed:

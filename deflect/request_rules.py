@@ -12,13 +12,13 @@ from typing import Callable
 from email_validator import EmailNotValidError, validate_email
 
 from deflect.forms import Field, Form
+from deflect.input_bounds import EMAIL_MAX, length as bounded_length
 from deflect.subject import has_control_characters
 
 Value = str | list[str]
 STEP = re.compile(r"(?:^|\s)(?:\d{1,2}[.)]|[-*•])\s+\S")
 FILLER = re.compile(r"^\s*(?:n/?a|tbd|todo|tba|xxx+|\.{3,}|-+|\?+|lorem ipsum.*|<[^<>]*>|\[[^\[\]]*\])\s*$", re.I)
 URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.I)
-EMAIL_MAX = 254
 
 
 def _plain(text: str) -> str:
@@ -63,7 +63,7 @@ def rule_characters(field: Field, value: Value, values: dict, context: dict) -> 
 def rule_length(field: Field, value: Value, values: dict, context: dict) -> str | None:
     if not isinstance(value, str) or is_empty(value):
         return None
-    length = len(value.strip())
+    length = bounded_length(value)  # as the form's maxlength counts: a line break is one character
     if length > field.max_length:
         return f"{field.label} has {length} characters: shorten it to at most {field.max_length}"
     if length < field.min_length:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections import Counter
 from typing import Callable
 
 WORD = re.compile(r"\w+")
@@ -16,13 +17,27 @@ LEAD = 40
 
 
 def _best_start(spans: list[tuple[int, int, str]], width: int) -> int:
-    """Start offset of the window with the most distinct matched words (then the most matches)."""
+    """Start offset of the window with the most distinct matched words (then the most matches).
+
+    One pass with two pointers (the spans are in text order and do not overlap), so an article
+    section where the query's words appear thousands of times costs no more than reading it.
+    """
     best, best_score = spans[0][0], (0, 0)
+    keys: Counter[str] = Counter()
+    end = 0
     for i, (start, _, _) in enumerate(spans):
-        inside = [s for s in spans[i:] if s[1] <= start + width - LEAD]
-        score = (len({s[2] for s in inside}), len(inside))
+        while end < len(spans) and spans[end][1] <= start + width - LEAD:
+            keys[spans[end][2]] += 1
+            end += 1
+        score = (len(keys), end - i)
         if score > best_score:
             best, best_score = start, score
+        if end > i:
+            keys[spans[i][2]] -= 1
+            if not keys[spans[i][2]]:
+                del keys[spans[i][2]]
+        else:
+            end = i + 1
     return best
 
 

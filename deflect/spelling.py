@@ -38,6 +38,9 @@ class Speller:
     def __init__(self, vocabulary: dict[str, int]):
         self.vocabulary = vocabulary
         self._by_delete: dict[str, list[str]] | None = None
+        # A word longer than this is more than two edits from every vocabulary word; its
+        # deletions (a square of its length) are never computed.
+        self.longest = max(map(len, vocabulary), default=0) + 2
 
     def _delete_index(self) -> dict[str, list[str]]:
         """Build, once and lazily, the map from one-deletion variants to vocabulary words."""
@@ -65,7 +68,7 @@ class Speller:
 
     def correct(self, word: str) -> str | None:
         """Return the best correction of `word`, or None when there is none worth making."""
-        if len(word) < MIN_LENGTH or word.isdigit() or word in self.vocabulary:
+        if not MIN_LENGTH <= len(word) <= self.longest or word.isdigit() or word in self.vocabulary:
             return None
         limit = 1 if len(word) < 6 else 2
         scored = [(edit_distance(word, c), -self.vocabulary[c], c) for c in self.candidates(word)]

@@ -64,6 +64,8 @@ def tag_problem(tag: str | None, tags: list[str], summary: str, example: str = E
                                    f"like [{_example_tag(tags, example_tag)}] {example}")
     if tag in tags:
         return None
+    if len(tag) > 3 * max(map(len, tags)):  # too long to be a misspelling: difflib's ratio stays under 0.6
+        return SubjectError("tag", f"Subject: unknown tag; use one of {listed}")
     if tag.upper() in tags:
         return SubjectError("tag", f"Subject: write the tag in capitals: [{tag.upper()}] {example}, "
                                    f"not [{tag}]")

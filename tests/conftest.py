@@ -38,7 +38,7 @@ def make_app(kb_dir: Path, data_dir: Path, index_dir: Path | None, **config):
     """An app on this knowledge base, with a fresh data dir; CSRF stays on."""
     settings = {"TESTING": True, "KB": str(kb_dir), "DATA_DIR": str(data_dir), "SECRET_KEY": "test-secret",
                 "INDEX_DIR": str(index_dir) if index_dir else str(data_dir / "index"),
-                "FILING_RATE_LIMIT": "1000 per minute", "OUTBOX_WORKER": False,
+                "FILING_RATE_LIMIT": "1000 per minute", "SUBMISSION_RATE_LIMIT": "1000 per minute", "OUTBOX_WORKER": False,
                 "APPLICATION_ROOT": "/support", "SERVER_NAME": "localhost"}
     settings.update(config)
     return create_app(settings)

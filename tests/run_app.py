@@ -16,6 +16,7 @@ if __name__ == "__main__":
         "OUTBOX_INTERVAL": 0.1,
         "OUTBOX_LEASE": float(os.environ.get("TEST_OUTBOX_LEASE", "2")),
         "FILING_RATE_LIMIT": "1000 per minute",
+        "SUBMISSION_RATE_LIMIT": "1000 per minute",
         "SECRET_KEY": "test-secret",
     })
     serve(app, host="127.0.0.1", port=int(sys.argv[1]), threads=4, _quiet=True)

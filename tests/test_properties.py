@@ -23,6 +23,7 @@ def prop_app(kb_index, tmp_path_factory):
     kb = tmp_path_factory.mktemp("kb") / "kb"
     shutil.copytree(Path(__file__).resolve().parents[1] / "kb", kb, ignore=shutil.ignore_patterns("docs"))
     return make_app(kb, tmp_path_factory.mktemp("var"), kb_index, FILING_RATE_LIMIT="100000 per minute",
+                    SUBMISSION_RATE_LIMIT="100000 per minute",
                     SUGGEST_RATE_LIMIT="100000 per minute")
 
 

@@ -9,6 +9,7 @@ from flask import Blueprint, jsonify, request, url_for
 from deflect import guard, subject
 from deflect.form_schema import form_schema
 from deflect.forms import Form
+from deflect.input_bounds import JSON_DEPTH_MAX, json_too_deep
 from deflect.intake import Submission, review
 from deflect.request_text import confirmation_sentence
 from deflect.store import TokenAlreadyUsed
@@ -18,6 +19,7 @@ from deflect.web.resources import resources
 from deflect.web.searchstep import QUERY_MAX, check_token, from_page, issue_token, suggestions
 
 bp = Blueprint("api", __name__)
+UNKNOWN_MAX = 10  # unknown field ids named one by one; more than that get one message
 
 
 def _errors(status: int, **errors: str):
@@ -54,6 +56,17 @@ def schema(form_id: str):
     return jsonify(body), 200, {"Content-Type": "application/schema+json"}
 
 
+def _json_body():
+    """The request's JSON (None when it is not JSON), and an error answer when it nests too deep.
+
+    The depth is measured on the raw body before parsing: the parser recurses once per level.
+    """
+    if request.is_json and json_too_deep(request.get_data(cache=True)):
+        return None, _errors(400, request=f"request: the JSON nests deeper than {JSON_DEPTH_MAX} levels; send one "
+                                          "object like {\"form\", \"subject\", \"email\", \"fields\"}")
+    return request.get_json(silent=True), None
+
+
 def _shape_errors(body: object) -> dict[str, str]:
     """Type checks of the request body, before any rule runs."""
     if not isinstance(body, dict):
@@ -65,6 +78,15 @@ def _shape_errors(body: object) -> dict[str, str]:
     if not isinstance(body.get("fields", {}), dict):
         errors["fields"] = "fields: send an object of field id to text (a list of texts for checkboxes)"
     return errors
+
+
+def _too_many_fields(form: Form, body: dict) -> str | None:
+    """Far more field ids than the form has: one message, instead of one per unknown id."""
+    sent = len(body.get("fields") or {})
+    if sent <= len(form.fields) + UNKNOWN_MAX:
+        return None
+    return (f"fields: send only the {len(form.fields)} fields of {form.id!r} (their ids are in GET /api/forms); "
+            f"this request has {sent}")
 
 
 def _has_lone_surrogate(value: object) -> bool:
@@ -127,7 +149,9 @@ def file_request():
     Bad input is answered first (422), so a program fixes its request before it is shown the
     articles; a valid request without a token for its subject gets the suggestions and a token (428).
     """
-    body = request.get_json(silent=True)
+    body, refused = _json_body()
+    if refused:
+        return refused
     errors = _shape_errors(body) or _unicode_errors(body)
     if errors:
         return _errors(422 if isinstance(body, dict) else 400, **errors)
@@ -135,6 +159,9 @@ def file_request():
     if form is None:
         ids = ", ".join(f.id for f in resources().forms.forms)
         return _errors(422, form=f"form: unknown form {body['form'][:100]!r}; use one of {ids}")
+    too_many = _too_many_fields(form, body)
+    if too_many:
+        return _errors(422, fields=too_many)
     result, errors = _review(form, body)
     if errors or result.record is None:
         return jsonify({"errors": errors, "guard": [{"field": f.field, "kind": f.kind, "confirm": f.key}
@@ -189,7 +216,9 @@ def feedback():
     `page` is the article's path on the site (the widget sends `location.pathname`); only articles
     of the search index are recorded, so the report cannot be filled with pages that do not exist.
     """
-    body = request.get_json(silent=True)
+    body, refused = _json_body()
+    if refused:
+        return refused
     if isinstance(body, dict) and _unicode_errors(body):
         return _errors(422, **_unicode_errors(body))
     page = body.get("page") if isinstance(body, dict) else None

@@ -1,4 +1,4 @@
-"""Error pages and JSON errors: clear words for 400, 404, 405, 413, 428, 429 and 500."""
+"""Error pages and JSON errors: clear words for 400, 404, 405, 413, 414, 428, 429 and 500."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ MESSAGES = {
     404: ("Page not found", "This address does not exist (or the link has expired). Start again from the support page."),
     405: ("Not allowed here", "This address does not take that kind of request. Start again from the support page."),
     413: ("Too much text", "What you sent is larger than we accept. Shorten the longest fields, then send again."),
+    414: ("Address too long", "This address is longer than we accept. Start again from the support page."),
     429: ("Too many requests", "You have sent several requests in a short time. Wait a few minutes, then try again; "
           "for an outage, use the priority hotline."),
     500: ("Something went wrong on our side", "Your request was not lost if you saw a case number. "
@@ -28,11 +29,11 @@ def _wants_json() -> bool:
     return request.blueprint == "api" or request.path.startswith("/api/") or request.is_json
 
 
-def error_response(status: int, detail: str | None = None):
-    """A page, or JSON under the API, for this status."""
+def error_response(status: int, detail: str | None = None, **extra):
+    """A page, or JSON under the API (with any `extra` keys beside "errors"), for this status."""
     title, text = MESSAGES.get(status, MESSAGES[400 if status < 500 else 500])
     if _wants_json():
-        return jsonify({"errors": {"request": f"{title}: {detail or text}"}}), status
+        return jsonify({"errors": {"request": f"{title}: {detail or text}"}, **extra}), status
     return render_template("error.html", status=status, title=title, text=detail or text), status
 
 
@@ -46,6 +47,10 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
+        if error.code == 413:
+            limit = app.config["MAX_CONTENT_LENGTH"] // 1024
+            return error_response(413, f"What you sent is larger than the {limit} KB we accept. "
+                                       "Shorten the longest fields, then send again.")
         response = error_response(error.code or 500)
         if error.code == 429:
             # Flask-Limiter's exception carries the Retry-After header.

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from flask import current_app
 
 from deflect import confirmation_caps, delivery
+from deflect.web import rate_limits
 from deflect.web.resources import resources
 
 
@@ -45,6 +46,7 @@ def file_record(record: dict, token: str | None = None) -> Filed:
                                   form=record["form"], subject=record["subject"], email=record["email"],
                                   data=record, outbox=outbox, now=now, token=token,
                                   confirmation=confirmation_caps.for_record(record, settings))
+    rate_limits.mark_filed(case)  # only a filed request counts against the filing limit
     return Filed(case, decided["confirmation"])
 
 

@@ -5,15 +5,16 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request, url_for
+from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from werkzeug.exceptions import HTTPException
 
 from deflect import guard
 from deflect.forms import Form
 from deflect.intake import Submission, review
 from deflect.request_text import confirmation_sentence, confirmation_state
 from deflect.store import TokenAlreadyUsed
+from deflect.web import rate_limits
 from deflect.web.errors import error_response
 from deflect.web.filer import delivery_note, file_record
 from deflect.web.flow import form_or_404
@@ -24,6 +25,7 @@ from deflect.web.searchstep import (check_token, from_page, is_urgent, issue_tok
 bp = Blueprint("filing", __name__)
 CONFIRMATION_SALT = "deflect.confirmation"
 HONEYPOT = "website"
+DESCRIPTION_MAX = 1000  # what step 1 may carry to the form (the summary is far shorter)
 
 
 def initial_values(form: Form, description: str) -> dict:
@@ -55,7 +57,7 @@ def request_form(form_id: str):
     """Step 3, reached from step 2 with a token: the form, prefilled."""
     form = form_or_404(form_id)
     args = request.args
-    q, tag, came_from = " ".join(args.get("q", "").split())[:1000], args.get("tag", form.default_tag), from_page(args.get("from"))
+    q, tag, came_from = " ".join(args.get("q", "").split())[:DESCRIPTION_MAX], args.get("tag", form.default_tag), from_page(args.get("from"))
     if not q or token_problem(args.get("token"), q, form.id):
         # Not through step 2 (or too long ago): the articles come first.
         target = "flow.suggestions" if q else "flow.describe"
@@ -82,7 +84,7 @@ def submission_from(form: Form) -> Submission:
 
 def typed_page(sub: Submission) -> dict:
     """What the customer typed, as the form page shows it again."""
-    description = " ".join((request.form.get("description") or sub.summary).split())[:1000]
+    description = " ".join((request.form.get("description") or sub.summary)[:DESCRIPTION_MAX * 2].split())[:DESCRIPTION_MAX]
     return dict(description=description, from_page=sub.from_page, tag=sub.tag, summary=sub.summary,
                 email=sub.email, name=sub.name, values=sub.values, confirmed=sub.confirmed)
 
@@ -106,15 +108,15 @@ def expired_form(error: CSRFError):
                            "Everything you typed is below: check it and send again.")
 
 
-@bp.errorhandler(429)
-def too_many(error: HTTPException):
-    """Over the filing limit: the form comes back filled, with when to send again."""
-    response = make_response(form_again(429, "You have sent several requests in a short time. Everything you "
-                                             "typed is below: wait a minute, then send again. For an outage, "
-                                             "use the priority hotline."))
-    retry = error.get_response().headers.get("Retry-After")  # Flask-Limiter's exception carries it
-    if retry:
-        response.headers["Retry-After"] = retry
+@bp.errorhandler(RateLimitExceeded)
+def too_many(error: RateLimitExceeded):
+    """Over a filing limit: the form comes back filled, saying which limit and when to send again."""
+    wait = rate_limits.retry_after()
+    response = make_response(form_again(429, f"You have sent several requests in a short time: we take at most "
+                                             f"{rate_limits.describe(error)}. Everything you typed is below: send it "
+                                             f"again in {rate_limits.seconds(wait)}. For an outage, use the priority "
+                                             f"hotline."))
+    response.headers["Retry-After"] = str(wait)
     return response
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask_limiter import RateLimitExceeded
 
 from deflect import subject
 from deflect.forms import Form
+from deflect.web import rate_limits
 from deflect.web.articles import ArticlesUnavailable, find_article
 from deflect.web.errors import error_response
 from deflect.web.resources import resources
@@ -69,6 +71,20 @@ def suggestions_page(form_id: str):
     articles, did_you_mean = suggestions(q)
     return render_template("suggestions.html", form=form, q=q, tag=tag, from_page=came_from,
                            articles=articles, did_you_mean=did_you_mean, onward=onward)
+
+
+@bp.errorhandler(RateLimitExceeded)
+def too_many_searches(error: RateLimitExceeded):
+    """Over the search limit at step 2: step 1 again, filled, saying which limit and when to search again."""
+    form = resources().forms.get((request.view_args or {}).get("form_id", ""))
+    if request.endpoint != "flow.suggestions" or form is None:
+        return rate_limits.refused(error)
+    wait = rate_limits.retry_after()
+    message = (f"You have searched several times in a short time: we take at most {rate_limits.describe(error)}. "
+               f"What you typed is below: search again in {rate_limits.seconds(wait)}.")
+    page = render_template("describe.html", form=form, q=request.args.get("q", "")[:1000], tag=request.args.get("tag", ""),
+                           from_page=from_page(request.args.get("from")), errors={"q": message})
+    return page, 429, {"Retry-After": str(wait)}
 
 
 @bp.post("/deflected")

@@ -59,7 +59,7 @@ def token_problem(token: object, description: str, form_id: str) -> str | None:
 
 def from_page(value: object) -> str | None:
     """The article the customer came from (`?from=`), if it looks like a site path."""
-    if not isinstance(value, str) or not FROM_PAGE.match(value) or ".." in value or "//" in value:
+    if not isinstance(value, str) or len(value) > 300 or not FROM_PAGE.match(value) or ".." in value or "//" in value:
         return None
     return value.lstrip("/") or None
 
