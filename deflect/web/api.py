@@ -12,7 +12,7 @@ from deflect.forms import Form
 from deflect.intake import Submission, review
 from deflect.web.filer import file_record
 from deflect.web.resources import resources
-from deflect.web.searchstep import QUERY_MAX, from_page, issue_token, suggestions, token_problem
+from deflect.web.searchstep import QUERY_MAX, from_page, issue_token, record_content_gap, suggestions, token_problem
 
 bp = Blueprint("api", __name__)
 
@@ -140,7 +140,7 @@ def file_request():
     found, _ = suggestions(description, record_gap=False)
     if token_problem(body.get("deflect_token"), description):
         if not found:
-            resources().store.record_content_gap(description, 0, None)
+            record_content_gap(description, None)
         return jsonify({"suggestions": found, "deflect_token": issue_token(description),
                         "message": "Check these articles first; send the request again with this deflect_token."}), 428
     record = dict(result.record, shown_articles=[{"title": a["title"], "url": a["url"]} for a in found])
@@ -173,5 +173,5 @@ def feedback():
         return _errors(422, page="page: send the page's site path as a string, like \"faq/accounts/reset-password/\"")
     if not isinstance(helpful, bool):
         return _errors(422, helpful="helpful: send true or false")
-    resources().store.record_page_feedback(page.strip(), helpful)
+    resources().quick_store.record_page_feedback(page.strip(), helpful)  # a busy store: 503 at once
     return jsonify({"ok": True}), 201

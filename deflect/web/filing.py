@@ -12,7 +12,8 @@ from werkzeug.exceptions import HTTPException
 from deflect import guard
 from deflect.forms import Form
 from deflect.intake import Submission, review
-from deflect.web.errors import error_response
+from deflect.store import StoreUnavailable
+from deflect.web.errors import error_response, store_unavailable
 from deflect.web.filer import delivery_note, file_record
 from deflect.web.flow import form_or_404
 from deflect.web.resources import resources
@@ -112,6 +113,18 @@ def too_many(error: HTTPException):
     retry = error.get_response().headers.get("Retry-After")  # Flask-Limiter's exception carries it
     if retry:
         response.headers["Retry-After"] = retry
+    return response
+
+
+@bp.errorhandler(StoreUnavailable)
+def store_down(error: StoreUnavailable):
+    """The store cannot take the request now: the form comes back filled, with when to send again."""
+    if request.endpoint != "filing.submit":
+        return store_unavailable(error)
+    response = make_response(form_again(503, "We could not save your request just now, so it was not sent yet. "
+                                             "Everything you typed is below: send it again in a minute. For an "
+                                             "outage, use the priority hotline."))
+    response.headers["Retry-After"] = str(error.retry_after)
     return response
 
 

@@ -6,7 +6,7 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 
 from deflect import subject
 from deflect.forms import Form
-from deflect.web.resources import resources
+from deflect.web.resources import best_effort, resources
 from deflect.web.searchstep import from_page, is_urgent, issue_token, suggestions
 
 bp = Blueprint("flow", __name__)
@@ -66,7 +66,8 @@ def suggestions_page(form_id: str):
         return redirect(url_for("filing.request_form", **onward))
     articles, did_you_mean = suggestions(q)
     return render_template("suggestions.html", form=form, q=q, tag=tag, from_page=came_from,
-                           articles=articles, did_you_mean=did_you_mean, onward=onward)
+                           articles=articles, did_you_mean=did_you_mean, onward=onward,
+                           search_down=resources().search_down)
 
 
 @bp.post("/deflected")
@@ -76,7 +77,8 @@ def deflected():
     url, title = article_link(request.form.get("url", "")[:500]), request.form.get("title", "")[:300]
     if not q.strip() or not url:
         abort(400)
-    resources().store.record_deflection(q, url, title, from_page(request.form.get("from")))
+    with best_effort() as store:  # a store that is down must not turn "it solved it" into an error page
+        store.record_deflection(q, url, title, from_page(request.form.get("from")))
     return redirect(url_for("flow.thanks", title=title, url=url))
 
 
