@@ -39,6 +39,12 @@ DEFAULTS = {
     "WTF_CSRF_TIME_LIMIT": None,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "SESSION_COOKIE_HTTPONLY": True,
+    # Degrade, never fail: a request gives up on a locked store after STORE_PATIENCE seconds, and
+    # at most STORE_WAITERS request threads wait for it at once (the others are answered at once);
+    # a failing search is tried again every SEARCH_RETRY seconds.
+    "STORE_PATIENCE": 3.0,
+    "STORE_WAITERS": 2,
+    "SEARCH_RETRY": 10.0,
 }
 
 

@@ -32,7 +32,19 @@ def _data_dir() -> Path:
     return Path(settings.load()["DEFLECT_DATA_DIR"])
 
 
-@click.group()
+class _Commands(click.Group):
+    """The commands; a store that stays locked, full or read-only ends one with a message, not a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        from deflect.store import StoreUnavailable
+
+        try:
+            return super().invoke(ctx)
+        except StoreUnavailable as error:
+            raise click.ClickException(f"{error}; nothing was changed. Try again once it is fixed.") from None
+
+
+@click.group(cls=_Commands)
 @click.version_option(package_name="deflect")
 def main() -> None:
     """deflect: a support knowledge base that answers customers before they file a ticket."""

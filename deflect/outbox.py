@@ -3,7 +3,8 @@
 One message is leased at a time, and the lease is renewed while its send runs, so a slow send is
 never taken over and sent twice; several workers in several processes can share one store: the
 store's write lock hands each message to one of them. A worker that dies stops renewing its lease;
-once the lease runs out, another takes over.
+once the lease runs out, another takes over. A store that is down after a send was accepted does
+not lose the fact: the worker keeps the lease and records "delivered" as soon as the store takes it.
 """
 
 from __future__ import annotations
@@ -16,16 +17,18 @@ import os
 import random
 import socket
 import threading
+import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Callable, Iterator, Mapping
 
 from deflect.send_errors import SendError
-from deflect.store import OutboxEntry, Store, utcnow
+from deflect.store import OutboxEntry, Store, StoreUnavailable, utcnow
 
 log = logging.getLogger(__name__)
 Sender = Callable[[OutboxEntry], None]
 DEFAULT_LEASE = dt.timedelta(minutes=5)  # how long a dead worker's message waits before another takes it
+RECORD_RETRY = 1.0  # seconds between tries to record a delivery in a store that is down
 
 
 @dataclass(frozen=True)
@@ -76,28 +79,53 @@ def deliver_pending(
         claimed = store.claim_due(worker, lease, limit=1, due_by=started)
         if not claimed:
             break
-        deliver_one(store, claimed[0], senders, worker, backoff, result, lease)
+        deliver_one(store, claimed[0], senders, worker, backoff, result, lease, stop)
     return result
 
 
 def deliver_one(store: Store, entry: OutboxEntry, senders: Mapping[str, Sender], worker: str,
-                backoff: Backoff, result: PassResult, lease: dt.timedelta = DEFAULT_LEASE) -> None:
-    """Send one leased message, holding its lease while the send runs; record delivered, retry-later or failed."""
+                backoff: Backoff, result: PassResult, lease: dt.timedelta = DEFAULT_LEASE,
+                stop: threading.Event | None = None) -> None:
+    """Send one leased message, holding its lease while the send runs; record delivered, retry-later or failed.
+
+    The lease is held until "delivered" is recorded too, however long the store is down, so that
+    no other worker takes the message over and sends it again.
+    """
     sender = senders.get(entry.channel)
-    try:
-        if sender is None:
-            raise SendError(f"no sender for channel {entry.channel!r}", permanent=True)
-        with _lease_kept(store, entry, worker, lease):
+    with _lease_kept(store, entry, worker, lease):
+        try:
+            if sender is None:
+                raise SendError(f"no sender for channel {entry.channel!r}", permanent=True)
             sender(entry)
-    except SendError as error:
-        _after_failure(store, entry, worker, backoff, error, result)
-    except Exception as error:  # a bug in a sender must neither stop the loop nor lose the message
-        log.exception("outbox %s (%s %s): unexpected error", entry.id, entry.case_number, entry.channel)
-        _after_failure(store, entry, worker, backoff, SendError(f"{type(error).__name__}: {error}"), result)
-    else:
-        store.mark_delivered(entry.id, worker)  # at once: this is the only window for a repeat
-        result.delivered.append(entry.id)
-        log.info("outbox %s: %s %s delivered", entry.id, entry.case_number, entry.channel)
+        except SendError as error:
+            failure = error
+        except Exception as error:  # a bug in a sender must neither stop the loop nor lose the message
+            log.exception("outbox %s (%s %s): unexpected error", entry.id, entry.case_number, entry.channel)
+            failure = SendError(f"{type(error).__name__}: {error}")
+        else:
+            _record_delivered(store, entry, worker, stop)  # at once: this is the only window for a repeat
+            result.delivered.append(entry.id)
+            log.info("outbox %s: %s %s delivered", entry.id, entry.case_number, entry.channel)
+            return
+    _after_failure(store, entry, worker, backoff, failure, result)
+
+
+def _record_delivered(store: Store, entry: OutboxEntry, worker: str, stop: threading.Event | None) -> None:
+    """Mark a sent message delivered, trying again while the store is down (until asked to stop)."""
+    patient = store.with_patience(RECORD_RETRY)  # short waits: a stop request is seen within seconds
+    while True:
+        try:
+            patient.mark_delivered(entry.id, worker)
+            return
+        except StoreUnavailable:
+            if stop is not None and stop.is_set():
+                log.error("outbox %s (%s %s) was sent, but the store could not record it: it may be sent again "
+                          "(with the same Message-ID) after a restart", entry.id, entry.case_number, entry.channel)
+                return
+            if stop is None:
+                time.sleep(RECORD_RETRY)
+            else:
+                stop.wait(RECORD_RETRY)
 
 
 @contextlib.contextmanager
@@ -110,7 +138,9 @@ def _lease_kept(store: Store, entry: OutboxEntry, worker: str, lease: dt.timedel
             try:
                 if not store.renew_lease(entry.id, worker, lease):
                     return
-            except Exception:  # a busy store: the next renewal may succeed before the lease runs out
+            except StoreUnavailable:  # logged by the store; the next renewal may succeed
+                pass
+            except Exception:
                 log.exception("outbox %s: could not renew the lease", entry.id)
     keeper = threading.Thread(target=renew, name=f"deflect-lease-{entry.id}", daemon=True)
     keeper.start()
@@ -170,6 +200,8 @@ class Worker:
             try:
                 deliver_pending(self.store, self.senders(), worker=self.id, lease=self.lease,
                                 backoff=self.backoff, stop=self._stop)
-            except Exception:  # the store was busy or a sender table could not be built: try again
+            except StoreUnavailable:  # logged once per outage by the store; the next pass tries again
+                pass
+            except Exception:  # a sender table could not be built: try again
                 log.exception("outbox pass failed")
             self._stop.wait(self.interval)

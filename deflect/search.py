@@ -45,7 +45,7 @@ from deflect.snippets import make_snippet
 from deflect.spelling import Speller
 from deflect.synonyms import WORD, Synonyms, fold, load_synonyms
 
-__all__ = ["Result", "SearchIndex", "SearchResponse", "Tuning", "build_index", "update_index"]
+__all__ = ["Result", "SearchIndex", "SearchResponse", "Tuning", "build_index", "check_index", "update_index"]
 
 VOCABULARY_FILE = "vocabulary.json"
 SYNONYMS_FILE = "synonyms.json"
@@ -299,6 +299,19 @@ class SearchIndex:
         """Close every searcher; the index object cannot be used afterwards."""
         for generation in [self._generation, *getattr(self, "_retired", [])]:
             generation.close()
+
+
+def check_index(index_dir: str | Path) -> int:
+    """Open the index and read it as searches do: every stored article, then a query for the first
+    one's title. Return the number of articles; raise whatever a missing or damaged index raises."""
+    index = SearchIndex.open(index_dir)
+    try:
+        documents = index.documents()
+        if documents:
+            index.search(documents[0][1], limit=1)
+    finally:
+        index.close()
+    return len(documents)
 
 
 def _known(searcher, word: str) -> bool:

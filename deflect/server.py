@@ -93,16 +93,50 @@ def is_stale(kb: KnowledgeBase, data_dir: Path) -> bool:
     return built is None or _newest(build_inputs(kb)) > built
 
 
+def index_problem(index_dir: Path) -> str | None:
+    """Why the index cannot serve searches (it is opened and probed with a query), or None."""
+    from deflect.search import check_index
+
+    try:
+        check_index(index_dir)
+    except Exception as error:  # whatever a damaged index raises
+        return f"{type(error).__name__}: {error}"
+    return None
+
+
 def ensure_built(kb: KnowledgeBase, data_dir: Path, echo: Callable[[str], None] = print) -> bool:
-    """Build the site and the index when stale; return whether a build ran."""
-    if not is_stale(kb, data_dir):
+    """Build the site and the index when stale or when the index cannot be read; return whether a build ran.
+
+    An unreadable index is rebuilt when the articles are there; otherwise, or when that rebuild
+    fails, the app starts without suggestions (filing works) and the output says so.
+    """
+    if is_stale(kb, data_dir):
+        _build(kb, data_dir, echo)
+        return True
+    index_dir = kb.index_dir(data_dir)
+    problem = index_problem(index_dir)
+    if problem is None:
         return False
+    without = "the support form starts without suggestions (filing works)"
+    if not kb.docs.is_dir():
+        echo(f"The search index at {index_dir} cannot be read ({problem}), and there are no articles in "
+             f"{kb.docs} to rebuild it from: {without}.")
+        return False
+    echo(f"The search index at {index_dir} cannot be read ({problem}): rebuilding it.")
+    try:
+        _build(kb, data_dir, echo)
+    except Exception as error:  # the site was built before; serve it, without suggestions
+        echo(f"The search index could not be rebuilt ({type(error).__name__}: {error}): {without}.")
+        return False
+    return True
+
+
+def _build(kb: KnowledgeBase, data_dir: Path, echo: Callable[[str], None]) -> None:
     from deflect.build import build_all
 
     echo(f"Building the site and the search index from {kb.root} ...")
     built = build_all(kb, data_dir)
     echo(f"Built {built.articles} articles: site in {built.site_dir}, index in {built.index_dir}")
-    return True
 
 
 # --- The WSGI application --------------------------------------------------------------------
@@ -179,11 +213,15 @@ def content_type(path: str) -> str:
     return TYPES.get(suffix) or mimetypes.guess_type(path)[0] or "application/octet-stream"
 
 
-def load_app(kb: KnowledgeBase, data_dir: Path):
-    """Create the support app for this KB and data dir."""
+def load_app(kb: KnowledgeBase, data_dir: Path, threads: int = 8):
+    """Create the support app for this KB and data dir.
+
+    At most a quarter of the server's threads may wait for a locked store, so the rest keep
+    serving the site, the health check and every page that does not need the store.
+    """
     from deflect.app import create_app
 
-    return create_app({"KB": str(kb.root), "DATA_DIR": str(data_dir)})
+    return create_app({"KB": str(kb.root), "DATA_DIR": str(data_dir), "STORE_WAITERS": threads // 4})
 
 
 def create_wsgi(site_dir: Path, app=None):
@@ -200,7 +238,7 @@ def serve(kb: KnowledgeBase, data_dir: Path, host: str = "127.0.0.1", port: int 
     from deflect.http_server import create_server
 
     data_dir = Path(data_dir).resolve()
-    app = _checked_app(kb, data_dir, echo)
+    app = _checked_app(kb, data_dir, echo, threads)
     # Bodies up to twice the app's limit reach the app, which answers its own 413; larger ones are
     # refused by the server from their Content-Length, before a byte of them is read.
     body_limit = 2 * app.config["MAX_CONTENT_LENGTH"]
@@ -226,12 +264,12 @@ def serve(kb: KnowledgeBase, data_dir: Path, host: str = "127.0.0.1", port: int 
     echo("deflect stopped.")
 
 
-def _checked_app(kb: KnowledgeBase, data_dir: Path, echo: Callable[[str], None]):
+def _checked_app(kb: KnowledgeBase, data_dir: Path, echo: Callable[[str], None], threads: int):
     """Check the settings, build what is stale, create the app; a wrong setting stops with its fix."""
     try:
         proxies.parse(settings.load()[proxies.SETTING])  # before a build that may take a while
         ensure_built(kb, data_dir, echo)
-        return load_app(kb, data_dir)
+        return load_app(kb, data_dir, threads)
     except InvalidSetting as error:
         raise SystemExit(f"deflect cannot start: {error}") from None
 

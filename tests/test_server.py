@@ -18,7 +18,9 @@ from flask import Flask, request
 from werkzeug.test import Client
 
 from deflect.kb import KnowledgeBase
+from deflect.search import check_index
 from deflect.server import build_inputs, create_wsgi, ensure_built, is_stale, source_files
+from tests.faults import corrupt_segments
 
 PROJECT_KB = Path(__file__).resolve().parents[1] / "kb"
 
@@ -173,6 +175,26 @@ def test_a_removed_output_makes_the_build_stale(small_kb, tmp_path):
     ensure_built(small_kb, data, echo=lambda _: None)
     (small_kb.site_dir(data) / "index.html").unlink()
     assert is_stale(small_kb, data)
+
+
+def test_an_index_that_cannot_be_read_is_rebuilt_at_start(small_kb, tmp_path):
+    data, said = tmp_path / "var", []
+    ensure_built(small_kb, data, echo=lambda _: None)
+    corrupt_segments(small_kb.index_dir(data))
+    assert not is_stale(small_kb, data)  # the times say fresh: only reading the index shows the damage
+    assert ensure_built(small_kb, data, echo=said.append)
+    assert "cannot be read" in said[0] and "rebuilding it" in said[0]
+    assert check_index(small_kb.index_dir(data)) == 2
+    assert not ensure_built(small_kb, data, echo=said.append)
+
+
+def test_without_its_articles_a_broken_index_is_left_and_the_app_starts_without_suggestions(small_kb, tmp_path):
+    data, said = tmp_path / "var", []
+    ensure_built(small_kb, data, echo=lambda _: None)
+    corrupt_segments(small_kb.index_dir(data))
+    shutil.rmtree(small_kb.docs)
+    assert not ensure_built(small_kb, data, echo=said.append)
+    assert "no articles" in said[0] and "starts without suggestions (filing works)" in said[0]
 
 
 def test_sources_include_the_inherited_config_and_its_overrides(tmp_path):

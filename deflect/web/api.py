@@ -16,7 +16,7 @@ from deflect.store import TokenAlreadyUsed
 from deflect.web.articles import ArticlesUnavailable, find_article
 from deflect.web.filer import file_record
 from deflect.web.resources import resources
-from deflect.web.searchstep import QUERY_MAX, check_token, from_page, issue_token, suggestions
+from deflect.web.searchstep import QUERY_MAX, check_token, from_page, issue_token, record_content_gap, suggestions
 
 bp = Blueprint("api", __name__)
 UNKNOWN_MAX = 10  # unknown field ids named one by one; more than that get one message
@@ -176,7 +176,7 @@ def _search_then_file(form: Form, body: dict, record: dict):
     verdict = check_token(body.get("deflect_token"), description, form.id)
     if verdict.problem:
         if not found:
-            resources().store.record_content_gap(description, 0, None)
+            record_content_gap(description, None)
         return _search_step(found, description, form.id,
                             "Check these articles first; send the request again with this deflect_token.")
     record = dict(record, shown_articles=[{"title": a["title"], "url": a["url"]} for a in found])
@@ -235,5 +235,5 @@ def feedback():
     if article is None:
         return _errors(422, page=f"page: {page[:100]!r} is not an article of the help center; send the path of "
                                  "an article page, like \"faq/accounts/reset-password/\"")
-    resources().store.record_page_feedback(article.url, helpful)
+    resources().quick_store.record_page_feedback(article.url, helpful)  # a busy store: 503 at once
     return jsonify({"ok": True}), 201

@@ -1,12 +1,14 @@
-"""Error pages and JSON errors: clear words for 400, 404, 405, 413, 414, 428, 429 and 500."""
+"""Error pages and JSON errors: clear words for 400, 404, 405, 413, 414, 428, 429, 500 and 503."""
 
 from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
+
+from deflect.store import StoreUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -21,6 +23,8 @@ MESSAGES = {
           "for an outage, use the priority hotline."),
     500: ("Something went wrong on our side", "Your request was not lost if you saw a case number. "
           "Otherwise please try again in a minute."),
+    503: ("Please try again in a minute", "We cannot reach our request store just now; nothing was lost or "
+          "half-saved. Try again in a minute; for an outage, use the priority hotline."),
 }
 
 
@@ -35,6 +39,21 @@ def error_response(status: int, detail: str | None = None, **extra):
     if _wants_json():
         return jsonify({"errors": {"request": f"{title}: {detail or text}"}, **extra}), status
     return render_template("error.html", status=status, title=title, text=detail or text), status
+
+
+def store_unavailable(error: StoreUnavailable):
+    """503 with Retry-After, as JSON under the API, else a page: the store cannot take the request now.
+
+    The reason (locked, full, read-only) is for the operator's log, not for anonymous clients.
+    """
+    if _wants_json():
+        message = (f"request: nothing was saved, our request store is busy or unavailable just now; "
+                   f"send the same request again in {error.retry_after} seconds")
+        response = make_response(jsonify({"errors": {"request": message}, "retry_after": error.retry_after}), 503)
+    else:
+        response = make_response(error_response(503))
+    response.headers["Retry-After"] = str(error.retry_after)
+    return response
 
 
 def init_app(app: Flask) -> None:
@@ -58,6 +77,8 @@ def init_app(app: Flask) -> None:
             if "Retry-After" in headers:
                 response[0].headers["Retry-After"] = headers["Retry-After"]
         return response
+
+    app.register_error_handler(StoreUnavailable, store_unavailable)
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):

@@ -13,9 +13,9 @@ from deflect import guard
 from deflect.forms import Form
 from deflect.intake import Submission, review
 from deflect.request_text import confirmation_sentence, confirmation_state
-from deflect.store import TokenAlreadyUsed
+from deflect.store import StoreUnavailable, TokenAlreadyUsed
 from deflect.web import rate_limits
-from deflect.web.errors import error_response
+from deflect.web.errors import error_response, store_unavailable
 from deflect.web.filer import delivery_note, file_record
 from deflect.web.flow import form_or_404
 from deflect.web.resources import resources
@@ -117,6 +117,18 @@ def too_many(error: RateLimitExceeded):
                                              f"again in {rate_limits.seconds(wait)}. For an outage, use the priority "
                                              f"hotline."))
     response.headers["Retry-After"] = str(wait)
+    return response
+
+
+@bp.errorhandler(StoreUnavailable)
+def store_down(error: StoreUnavailable):
+    """The store cannot take the request now: the form comes back filled, with when to send again."""
+    if request.endpoint != "filing.submit":
+        return store_unavailable(error)
+    response = make_response(form_again(503, "We could not save your request just now, so it was not sent yet. "
+                                             "Everything you typed is below: send it again in a minute. For an "
+                                             "outage, use the priority hotline."))
+    response.headers["Retry-After"] = str(error.retry_after)
     return response
 
 

@@ -10,7 +10,7 @@ from deflect.forms import Form
 from deflect.web import rate_limits
 from deflect.web.articles import ArticlesUnavailable, find_article
 from deflect.web.errors import error_response
-from deflect.web.resources import resources
+from deflect.web.resources import best_effort, resources
 from deflect.web.searchstep import article_url, from_page, is_urgent, issue_token, suggestions
 
 bp = Blueprint("flow", __name__)
@@ -70,7 +70,8 @@ def suggestions_page(form_id: str):
         return redirect(url_for("filing.request_form", **onward))
     articles, did_you_mean = suggestions(q)
     return render_template("suggestions.html", form=form, q=q, tag=tag, from_page=came_from,
-                           articles=articles, did_you_mean=did_you_mean, onward=onward)
+                           articles=articles, did_you_mean=did_you_mean, onward=onward,
+                           search_down=resources().search_down)
 
 
 @bp.errorhandler(RateLimitExceeded)
@@ -100,7 +101,8 @@ def deflected():
     if article is None:
         return error_response(400, "That page is not an article of the help center, so nothing was recorded. "
                                    "Go back to the matching articles and choose one of them.")
-    resources().store.record_deflection(q, article_url(article.url), article.title, from_page(request.form.get("from")))
+    with best_effort() as store:  # a store that is down must not turn "it solved it" into an error page
+        store.record_deflection(q, article_url(article.url), article.title, from_page(request.form.get("from")))
     return redirect(url_for("flow.thanks", url=article_url(article.url)))
 
 

@@ -2,22 +2,29 @@
 
 Read once at start-up (a broken policy or form stops the app with the file, line and fix); the
 search index is opened lazily, once per app, and shared by threads (never per request).
+
+Neither a broken index nor a store that is down breaks a page: a search that fails finds nothing
+(logged once per outage, tried again every SEARCH_RETRY seconds); records that only count things
+(content gaps, deflections) are written `best_effort`, without waiting for a busy store.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator
 
 from flask import Flask, current_app
 from mkdocs.exceptions import MkDocsException
 
 from deflect.forms import FormSet, load_forms
 from deflect.kb import KnowledgeBase
+from deflect.outage import Outage
 from deflect.policy import Policy, load_policy
-from deflect.store import Store
+from deflect.store import FIRST_TRY, Store, StoreUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -31,9 +38,19 @@ def site_name(kb: KnowledgeBase, policy: Policy) -> str:
     return str(name) if name else f"{policy.organisation['name']} Help Center"
 
 
+def search_outage(index_dir: Path, retry: float = 10.0) -> Outage:
+    """The search's state for the log: what a failure means for customers, and the fix."""
+    return Outage("Search", f"Customers get no suggestions and can still file requests; rebuild the index at "
+                            f"{index_dir} (`deflect build`, or restart `deflect serve`).", log, retry)
+
+
 @dataclass
 class Resources:
-    """The app's long-lived parts; `search` opens the index on first use."""
+    """The app's long-lived parts; `search` opens the index on first use.
+
+    `store` is for filing: its calls give up after STORE_PATIENCE seconds, with at most
+    STORE_WAITERS threads waiting for a locked store; `quick_store` never waits beyond a first try.
+    """
 
     kb: KnowledgeBase
     policy: Policy
@@ -43,27 +60,50 @@ class Resources:
     site_name: str
     _index: object = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    quick_store: Store | None = None
+    search_outage: Outage | None = None
+
+    def __post_init__(self):
+        self.quick_store = self.quick_store or self.store.with_patience(FIRST_TRY, waiters=0)
+        self.search_outage = self.search_outage or search_outage(self.index_dir)
 
     def index(self):
-        """The search index, opened once; None when it has not been built yet."""
+        """The search index, opened once; None while it is missing or cannot be opened (logged once)."""
         if self._index is None:
             with self._lock:
-                if self._index is None and (self.index_dir / "").exists():
-                    from deflect.search import SearchIndex
-
+                if self._index is None:
                     try:
-                        self._index = SearchIndex.open(self.index_dir)
-                    except Exception:  # a missing or half-built index must not break filing
-                        log.exception("search index at %s cannot be opened; run `deflect build`", self.index_dir)
+                        self._index = self._open_index()
+                    except Exception as error:  # a missing or broken index must not break filing
+                        self.search_outage.failed(error)
         return self._index
 
+    def _open_index(self):
+        from deflect.search import SearchIndex
+
+        if not (self.index_dir / "").exists():
+            raise FileNotFoundError(f"no search index at {self.index_dir}")
+        return SearchIndex.open(self.index_dir)
+
     def search(self, query: str, limit: int):
-        """Search the knowledge base; an unbuilt index finds nothing."""
-        index = self.index()
-        if index is None or not query.strip():
+        """Search the knowledge base; an index that is missing or fails finds nothing (see `search_outage`)."""
+        if not query.strip() or not self.search_outage.may_try():
             return [], None
-        response = index.search(query, limit=limit)
+        index = self.index()
+        if index is None:
+            return [], None
+        try:
+            response = index.search(query, limit=limit)
+        except Exception as error:  # whatever a damaged index raises: no suggestions, filing goes on
+            self.search_outage.failed(error)
+            return [], None
+        self.search_outage.worked()
         return response.results, response.did_you_mean
+
+    @property
+    def search_down(self) -> bool:
+        """True while searches fail: pages say so instead of "no article matches"."""
+        return self.search_outage.down
 
 
 def init_app(app: Flask) -> None:
@@ -75,8 +115,17 @@ def init_app(app: Flask) -> None:
     store = Store.in_data_dir(data_dir)
     index_dir = Path(app.config.get("INDEX_DIR") or kb.index_dir(data_dir))
     name = app.config.get("SITE_NAME") or site_name(kb, policy)
-    app.extensions["deflect"] = Resources(kb, policy, forms, store, index_dir, name)
-    app.extensions["deflect_store"] = store  # the delivery worker uses the same store
+    requests = store.with_patience(float(app.config["STORE_PATIENCE"]), int(app.config["STORE_WAITERS"]))
+    outage = search_outage(index_dir, float(app.config["SEARCH_RETRY"]))
+    app.extensions["deflect"] = Resources(kb, policy, forms, requests, index_dir, name, search_outage=outage)
+    app.extensions["deflect_store"] = store  # the delivery worker's: same file, waits longer
+
+
+@contextlib.contextmanager
+def best_effort() -> Iterator[Store]:
+    """The quick store, for a record that only counts something: a store that is down skips it."""
+    with contextlib.suppress(StoreUnavailable):  # logged once per outage by the store
+        yield resources().quick_store
 
 
 def resources() -> Resources:

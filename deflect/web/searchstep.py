@@ -9,7 +9,7 @@ from markupsafe import Markup, escape
 
 from deflect import deflect_token
 from deflect.forms import Form
-from deflect.web.resources import resources
+from deflect.web.resources import best_effort, resources
 
 FROM_PAGE = re.compile(r"^[\w./#%-]{1,300}$")
 QUERY_MAX = 500
@@ -35,9 +35,16 @@ def suggestions(query: str, record_gap: bool = True) -> tuple[list[dict], str | 
     results, did_you_mean = resources().search(query, current_app.config["SUGGESTION_LIMIT"])
     found = [{"title": r.title, "url": article_url(r.url), "snippet": str(safe_snippet(r.snippet)),
               "score": round(float(r.score), 4)} for r in results]
-    if not found and record_gap and query.strip():
-        resources().store.record_content_gap(query, 0, did_you_mean)
+    if not found and record_gap:
+        record_content_gap(query, did_you_mean)
     return found, did_you_mean
+
+
+def record_content_gap(query: str, did_you_mean: str | None) -> None:
+    """Count a description no article answers (best effort; not while the search itself is down)."""
+    if query.strip() and not resources().search_down:
+        with best_effort() as store:
+            store.record_content_gap(query, 0, did_you_mean)
 
 
 def issue_token(description: str, form_id: str) -> str:
