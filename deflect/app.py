@@ -21,6 +21,7 @@ from deflect import confirmation_caps, proxies, settings
 from deflect.delivery import init_delivery
 from deflect.web import api, errors, filing, flow, headers, health, rate_limits, resources
 
+MAX_PATH = 1024  # the app's longest path is a form id and a step: far shorter
 ALIASES = (("KB", "DEFLECT_KB"), ("DATA_DIR", "DEFLECT_DATA_DIR"), ("SECRET_KEY", "DEFLECT_SECRET_KEY"))
 DEFAULTS = {
     "SITE_URL": "/",
@@ -92,8 +93,8 @@ def _protect(app: Flask) -> None:
 
 
 def _bounded_query() -> None:
-    """Refuse a query string longer than any page needs (414) before anything parses it."""
-    if len(request.query_string) > current_app.config["MAX_QUERY_STRING"]:
+    """Refuse a path or query string longer than any page needs (414) before anything parses or echoes it."""
+    if len(request.query_string) > current_app.config["MAX_QUERY_STRING"] or len(request.path) > MAX_PATH:
         abort(414)
 
 

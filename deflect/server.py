@@ -14,7 +14,7 @@ import signal
 from pathlib import Path
 from typing import Callable, Iterable
 
-from werkzeug.exceptions import MethodNotAllowed, NotFound
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 from werkzeug.security import safe_join
 from werkzeug.utils import redirect, send_file
@@ -165,7 +165,7 @@ class StaticSite:
         request = Request(environ)
         try:
             response = self.respond(request)
-        except (NotFound, MethodNotAllowed) as error:
+        except HTTPException as error:  # not found, not allowed, a range it cannot serve, ...
             response = self.error_page(error)
         for name, value in SITE_HEADERS.items():
             response.headers.setdefault(name, value)

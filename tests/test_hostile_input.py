@@ -277,3 +277,13 @@ def test_a_word_longer_than_any_vocabulary_word_is_not_corrected():
 def test_a_query_of_long_unknown_words_is_answered(client):
     reply = client.get("/api/suggest", query_string={"q": " ".join(["qwertyuiopasdfghjkl"] * 25)})
     assert reply.status_code == 200 and reply.get_json() == {"results": []}
+
+
+def test_an_unknown_tag_is_never_echoed_into_a_redirect(client):
+    response = client.get("/problem/request", query_string={"q": "Points missing after a quiz", "tag": "A" * 5000})
+    assert response.status_code == 302 and "AAAA" not in response.headers["Location"]
+
+
+def test_a_path_longer_than_any_page_is_414_before_it_is_echoed(client):
+    response = client.get("/" + "a%20" * 2000)
+    assert response.status_code == 414 and "Location" not in response.headers

@@ -110,6 +110,12 @@ def test_head_and_conditional_requests(client):
     assert again.status_code == 304
 
 
+@pytest.mark.parametrize("range_header", ["bytes=999999999999-", "lines=1-2"])
+def test_a_range_the_site_cannot_serve_is_answered_not_a_server_error(client, range_header):
+    response = client.get("/", headers={"Range": range_header})
+    assert response.status_code in (200, 416)
+
+
 def test_the_site_refuses_writes(client):
     assert client.post("/").status_code == 405
 

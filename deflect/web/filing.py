@@ -61,7 +61,8 @@ def request_form(form_id: str):
     if not q or token_problem(args.get("token"), q, form.id):
         # Not through step 2 (or too long ago): the articles come first.
         target = "flow.suggestions" if q else "flow.describe"
-        return redirect(url_for(target, form_id=form.id, q=q or None, tag=tag or None, **({"from": came_from} if came_from else {})))
+        offered = tag if tag in form.tags else None  # never echo an unknown tag into the redirect
+        return redirect(url_for(target, form_id=form.id, q=q or None, tag=offered, **({"from": came_from} if came_from else {})))
     if tag not in form.tags:
         # An old or edited link: the picker would silently show its first, most urgent tag.
         tag = form.default_tag or form.tags[-1]
