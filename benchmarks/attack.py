@@ -147,7 +147,7 @@ def serve(kb: Path, workdir: Path, threads: int) -> Served:
 
 def outbox(served: Served, status: str) -> list:
     """The server's outbox entries with this status (its store, read directly)."""
-    from deflect.store import Store
+    from deflect.store.sqlite import Store
 
     return Store.in_data_dir(served.data_dir).list_outbox((status,))
 
@@ -177,7 +177,7 @@ def baseline(client: Client, served: Served) -> set[str]:
 
 def mail_findings(served: Served, tally: Tally, expected: set[str]) -> list[Finding]:
     """Inspect every message the SMTP server received; tie each finding to the probe that filed its case."""
-    from deflect.policy import load_policy
+    from deflect.policy.model import load_policy
 
     policy = load_policy(served.kb / "support.yml")
     routes = {policy.organisation["support_email"].casefold()} | {r.to.casefold() for r in policy.routes}

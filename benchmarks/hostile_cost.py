@@ -39,10 +39,10 @@ from typing import Callable
 
 from http_load import CUSTOMERS, start_server
 
-from deflect import guard, input_bounds, request_rules, subject
-from deflect.pages import read_folder
+from deflect.intake import bounds as input_bounds, guard, rules as request_rules, subject
+from deflect.kb.pages import read_folder
 from deflect.search import SearchIndex, build_index
-from deflect.snippets import make_snippet
+from deflect.ranking.snippets import make_snippet
 
 ROOT = Path(__file__).resolve().parent.parent
 PROSE = ("Learner 4411 completes quiz 9 in course 123 and Moodle marks the quiz complete, but the Orbit "

@@ -37,7 +37,7 @@ from whoosh.qparser import MultifieldParser, OrGroup  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from deflect.pages import read_folder  # noqa: E402
+from deflect.kb.pages import read_folder  # noqa: E402
 from deflect.search import SearchIndex, Tuning, build_index  # noqa: E402
 
 KS = (1, 3, 5)

@@ -30,7 +30,7 @@ from whoosh.qparser import MultifieldParser, OrGroup  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from deflect.pages import Page, page_url  # noqa: E402
+from deflect.kb.pages import Page, page_url  # noqa: E402
 from deflect.search import SearchIndex, build_index, update_index  # noqa: E402
 
 COMMON = ("the a to and of in for is on your you with can it this be from when that are by or not "

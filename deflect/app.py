@@ -17,9 +17,10 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFProtect
 
-from deflect import confirmation_caps, proxies, settings
-from deflect.delivery import init_delivery
-from deflect.web import api, errors, filing, flow, headers, health, rate_limits, resources
+from deflect import settings
+from deflect.delivery import caps
+from deflect.delivery.channels import init_delivery
+from deflect.web import api, errors, filing, flow, headers, health, proxies, rate_limits, resources
 
 MAX_PATH = 1024  # the app's longest path is a form id and a step: far shorter
 ALIASES = (("KB", "DEFLECT_KB"), ("DATA_DIR", "DEFLECT_DATA_DIR"), ("SECRET_KEY", "DEFLECT_SECRET_KEY"))
@@ -62,7 +63,7 @@ def _configure(app: Flask, test_config: dict | None) -> None:
         value = test_config.get(short) or app.config.get(name)
         app.config[short] = app.config[name] = str(value) if isinstance(value, Path) else value
     app.config["SECRET_KEY"] = settings.secret_key(app.config["DATA_DIR"], app.config.get("SECRET_KEY"))
-    confirmation_caps.limits(app.config)  # a wrong cap stops the app at start, naming the setting and the fix
+    caps.limits(app.config)  # a wrong cap stops the app at start, naming the setting and the fix
 
 
 def _protect(app: Flask) -> None:

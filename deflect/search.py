@@ -35,15 +35,15 @@ from whoosh.lang.porter2 import stem as porter2_stem
 from whoosh.query import And, Or, Term
 from whoosh.scoring import BM25F
 
-from deflect.compounds import joined_pairs
-from deflect.pages import Page
-from deflect.query_words import INDEX_STOP_WORDS, content_words, query_words
-from deflect.search_documents import ArticleRecord, article_record, record_words
-from deflect.search_tuning import Tuning, plural_stem
-from deflect.site import is_article
-from deflect.snippets import make_snippet
-from deflect.spelling import Speller
-from deflect.synonyms import WORD, Synonyms, fold, load_synonyms
+from deflect.ranking.compounds import joined_pairs
+from deflect.kb.pages import Page
+from deflect.ranking.words import INDEX_STOP_WORDS, content_words, query_words
+from deflect.ranking.documents import ArticleRecord, article_record, record_words
+from deflect.ranking.tuning import Tuning, plural_stem
+from deflect.kb.pages import is_article
+from deflect.ranking.snippets import make_snippet
+from deflect.ranking.spelling import Speller
+from deflect.ranking.synonyms import WORD, Synonyms, fold, load_synonyms
 
 __all__ = ["Result", "SearchIndex", "SearchResponse", "Tuning", "build_index", "check_index", "update_index"]
 

@@ -68,6 +68,11 @@ SETTINGS: tuple[Setting, ...] = (
 )
 
 
+def setting(name: str) -> Setting:
+    """Return the setting with this environment variable's name."""
+    return next(s for s in SETTINGS if s.name == name)
+
+
 def load(environ: dict[str, str] | None = None, env_file: str | Path = ".env") -> dict[str, str | None]:
     """Return every setting: defaults, then the `.env` file, then the environment."""
     values: dict[str, str | None] = {s.name: s.default for s in SETTINGS}

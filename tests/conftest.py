@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from deflect.app import create_app
-from deflect.pages import read_folder
+from deflect.kb.pages import read_folder
 from deflect.search import build_index
 
 ROOT = Path(__file__).resolve().parents[1]

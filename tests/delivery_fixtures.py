@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from deflect.delivery import outbox_messages
-from deflect.policy import load_policy
-from deflect.store import Store
+from deflect.delivery.channels import outbox_messages
+from deflect.policy.model import load_policy
+from deflect.store.sqlite import Store
 from tests.loopback import SmtpServer, WebhookReceiver, receiver_handler
 
 ROOT = Path(__file__).resolve().parents[1]

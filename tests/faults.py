@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 from typing import Iterator
 
-from deflect.store import FIRST_TRY, Store
+from deflect.store.sqlite import FIRST_TRY, Store
 
 HOLDER = """
 import sqlite3, sys

@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from deflect.kb import KnowledgeBase
+from deflect.kb.folder import KnowledgeBase
 
 PROJECT = Path(__file__).resolve().parent.parent
 

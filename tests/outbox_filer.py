@@ -9,8 +9,8 @@ import sys
 import time
 from pathlib import Path
 
-from deflect.policy import load_policy
-from deflect.store import Store
+from deflect.policy.model import load_policy
+from deflect.store.sqlite import Store
 from tests.delivery_fixtures import ROOT, file_sample
 
 if __name__ == "__main__":

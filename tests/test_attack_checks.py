@@ -12,8 +12,8 @@ from benchmarks.attack import answer_findings
 from benchmarks.attack_client import Answer
 from benchmarks.attack_inputs import MARKERS, Probe
 from benchmarks.attack_mail import header_lines, inspect
-from deflect.delivery import outbox_messages
-from deflect.policy import load_policy
+from deflect.delivery.channels import outbox_messages
+from deflect.policy.model import load_policy
 from tests.delivery_fixtures import ROOT, sample_record
 
 POLICY = load_policy(ROOT / "kb" / "support.yml")

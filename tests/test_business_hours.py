@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from deflect.business_hours import due
-from deflect.policy import Duration, load_policy
+from deflect.policy.hours import due
+from deflect.policy.model import Duration, load_policy
 
 POLICY = load_policy(Path(__file__).resolve().parents[1] / "kb" / "support.yml")
 EUROPE = POLICY.region("europe")

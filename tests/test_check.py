@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from deflect.check import run_checks
+from deflect.site.check import run_checks
 from deflect.cli import main
 from tests.kb_copies import PROJECT, copy_kb
 
@@ -151,7 +151,7 @@ def test_the_repository_mkdocs_config_is_the_one_checked():
 
 
 def test_anchors_are_the_ones_the_site_publishes():
-    from deflect.links import anchors
+    from deflect.kb.links import anchors
 
     page = "## Fix\n\ntext\n\n## Fix\n\n## Set up `SSO` {#sso}\n\n```\n## not a heading\n```\n"
     assert anchors(page) == {"fix", "fix_1", "sso"}

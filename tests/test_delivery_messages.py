@@ -8,9 +8,9 @@ import email.policy
 import pytest
 from hypothesis import given, settings as hyp_settings, strategies as st
 
-from deflect import messages
-from deflect.delivery import outbox_messages
-from deflect.policy import load_policy
+from deflect.delivery import messages
+from deflect.delivery.channels import outbox_messages
+from deflect.policy.model import load_policy
 from tests.delivery_fixtures import ROOT, SECTIONS, sample_record
 
 POLICY = load_policy(ROOT / "kb" / "support.yml")

@@ -7,9 +7,9 @@ import email.policy
 
 import pytest
 
-from deflect.delivery import describe_delivery, senders_for
-from deflect.outbox import Backoff, deliver_pending
-from deflect.smtp_sender import SmtpUrl, parse_smtp_url
+from deflect.delivery.channels import describe_delivery, senders_for
+from deflect.delivery.outbox import Backoff, deliver_pending
+from deflect.delivery.smtp import SmtpUrl, parse_smtp_url
 from tests.delivery_fixtures import file_sample
 
 QUICK = Backoff(base=0.01, cap=0.02, max_attempts=5)
@@ -149,7 +149,7 @@ def test_header_injection_never_reaches_the_server_as_a_header(store, policy, sm
 
 def test_an_eml_file_of_another_request_is_never_overwritten(policy, tmp_path):
     """A store started afresh numbers from 1 again; the earlier case's files in var/mail/ stay as they were."""
-    from deflect.store import Store
+    from deflect.store.sqlite import Store
     settings = {"DEFLECT_DATA_DIR": str(tmp_path / "var")}
     first = Store(tmp_path / "old.sqlite3").migrate()
     case = file_sample(first, policy, settings, subject="[HIGH] The first request")
@@ -179,8 +179,8 @@ def test_writing_the_same_message_again_leaves_one_file(store, policy, tmp_path)
 
 def test_an_address_smtp_cannot_carry_fails_at_once_with_the_reason(smtp_server):
     """A non-ASCII mailbox (say a route in support.yml) is not worth twelve retries."""
-    from deflect.send_errors import SendError
-    from deflect.smtp_sender import send_smtp
+    from deflect.delivery.errors import SendError
+    from deflect.delivery.smtp import send_smtp
     with pytest.raises(SendError) as caught:
         send_smtp(parse_smtp_url(smtp_server.url), SUPPORT, ["jörg@orbit-rewards.example"], "Subject: x\r\n\r\nx\r\n")
     assert caught.value.permanent and "jörg@orbit-rewards.example" in caught.value.reason

@@ -9,8 +9,8 @@ import time
 
 import pytest
 
-from deflect.delivery import senders_for
-from deflect.outbox import Backoff, deliver_pending
+from deflect.delivery.channels import senders_for
+from deflect.delivery.outbox import Backoff, deliver_pending
 from tests.delivery_fixtures import file_sample
 from tests.webhook_verifiers import SECRET, verified_by_the_docs, verified_by_the_reference_library
 

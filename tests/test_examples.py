@@ -18,13 +18,13 @@ import pytest
 from werkzeug.test import Client
 
 from deflect.app import create_app
-from deflect.check import run_checks
-from deflect.forms import load_forms
-from deflect.kb import KnowledgeBase
-from deflect.policy import load_policy
+from deflect.site.check import run_checks
+from deflect.forms.model import load_forms
+from deflect.kb.folder import KnowledgeBase
+from deflect.policy.model import load_policy
 from deflect.search import SearchIndex, build_index
-from deflect.server import create_wsgi
-from deflect.site import build_site
+from deflect.web.server import create_wsgi
+from deflect.site.build import build_site
 from tests.conftest import SupportActions, hidden, local, make_app
 from tests.kb_copies import PROJECT
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from deflect.pages import read_folder
+from deflect.kb.pages import read_folder
 from deflect.search import build_index
 from tests.conftest import SupportActions, hidden, local, make_app
 from tests.test_examples import EXAMPLES_DIR, WALKS

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from deflect.forms import check_forms, load_forms
-from deflect.policy import load_policy
+from deflect.forms.model import check_forms, load_forms
+from deflect.policy.model import load_policy
 
 KB = Path(__file__).resolve().parents[1] / "kb"
 POLICY = load_policy(KB / "support.yml")
@@ -89,7 +89,7 @@ def test_an_empty_folder_says_what_to_add(tmp_path):
 
 def test_the_app_refuses_to_start_with_a_broken_form(kb_dir, tmp_path):
     from deflect.app import create_app
-    from deflect.problems import InvalidFile
+    from deflect.kb.problems import InvalidFile
 
     (kb_dir / "forms" / "problem.yml").write_text(textwrap.dedent("""\
         name: Report a problem

@@ -2,7 +2,7 @@
 
 import pytest
 
-from deflect import guard
+from deflect.intake import guard
 
 ALL = {}
 

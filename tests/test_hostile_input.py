@@ -19,8 +19,8 @@ from http.cookiejar import CookieJar
 
 import pytest
 
-from deflect import guard
-from deflect.spelling import Speller
+from deflect.intake import guard
+from deflect.ranking.spelling import Speller
 from tests.conftest import GOOD_FIELDS, hidden, make_app
 
 SUBJECT = "[HIGH] Students not receiving points for quiz completions"

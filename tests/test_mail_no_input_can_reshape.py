@@ -17,9 +17,9 @@ import re
 
 import pytest
 
-from deflect import messages, outbox_admin
-from deflect.delivery import outbox_messages, senders_for
-from deflect.outbox import Backoff, deliver_pending
+from deflect.delivery import messages, operator
+from deflect.delivery.channels import outbox_messages, senders_for
+from deflect.delivery.outbox import Backoff, deliver_pending
 from tests.conftest import GOOD_FIELDS, make_app
 from tests.delivery_fixtures import sample_record
 
@@ -139,10 +139,10 @@ def test_a_message_that_does_not_read_back_as_built_waits_as_failed_and_is_never
     assert store.get_request(case) is not None  # the request itself is accepted and numbered
     [failed] = [e for e in store.list_outbox() if e.channel == "support"]
     assert failed.status == "failed" and reason in failed.last_error and "not sent" in failed.last_error
-    listed = "\n".join(outbox_admin.listing(store))
+    listed = "\n".join(operator.listing(store))
     assert f"{case} support -> {SUPPORT}: failed" in listed and reason in listed  # what `deflect outbox` shows
     deliver(store, settings)
-    outbox_admin.retry(store, [failed.id], every_failed=False)  # retried by hand: checked again, refused again
+    operator.retry(store, [failed.id], every_failed=False)  # retried by hand: checked again, refused again
     deliver(store, settings)
     assert smtp_server.to(SUPPORT) == []
     assert store.outbox_entry(failed.id).status == "failed"

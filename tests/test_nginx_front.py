@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from deflect.kb import KnowledgeBase
+from deflect.kb.folder import KnowledgeBase
 from deflect.web.headers import CONTENT_SECURITY_POLICY
 from tests.conftest import GOOD_FIELDS
 from tests.nginx_front import self_signed_certificate, start_nginx

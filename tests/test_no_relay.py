@@ -19,9 +19,10 @@ import threading
 
 import pytest
 
-from deflect.delivery import senders_for
-from deflect.outbox import deliver_pending
-from deflect.store import ConfirmationCap, Store, TokenAlreadyUsed
+from deflect.delivery.channels import senders_for
+from deflect.delivery.outbox import deliver_pending
+from deflect.store.model import ConfirmationCap, TokenAlreadyUsed
+from deflect.store.sqlite import Store
 from tests.conftest import GOOD_FIELDS, SupportActions, hidden, local, make_app
 from tests.delivery_fixtures import ROOT
 
@@ -169,7 +170,8 @@ def test_two_threads_racing_with_one_token_file_one_request(app):
 RACER = """
 import sys, time
 from pathlib import Path
-from deflect.store import ConfirmationCap, Store, TokenAlreadyUsed
+from deflect.store.model import ConfirmationCap, TokenAlreadyUsed
+from deflect.store.sqlite import Store
 store_file, go, mode, count = sys.argv[1], Path(sys.argv[2]), sys.argv[3], int(sys.argv[4])
 store = Store(store_file).migrate()
 while not go.exists():

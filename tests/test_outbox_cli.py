@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from deflect.cli import main
-from deflect.store import Store
+from deflect.store.sqlite import Store
 from tests.delivery_fixtures import file_sample
 
 

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings as hyp_settings, strategies as st
 
-from deflect.delivery import senders_for
-from deflect.outbox import Backoff, Worker, deliver_pending
-from deflect.store import Store
+from deflect.delivery.channels import senders_for
+from deflect.delivery.outbox import Backoff, Worker, deliver_pending
+from deflect.store.sqlite import Store
 from tests.delivery_fixtures import ROOT, file_sample
 from tests.loopback import free_port
 
@@ -231,9 +231,9 @@ def test_a_send_slower_than_the_lease_is_not_taken_over_and_sent_twice(smtp_serv
 FILER = """
 import sys, time
 from pathlib import Path
-from deflect.policy import load_policy
+from deflect.policy.model import load_policy
 from tests.delivery_fixtures import ROOT, file_sample
-from deflect.store import Store
+from deflect.store.sqlite import Store
 store_file, go, count = sys.argv[1], Path(sys.argv[2]), int(sys.argv[3])
 while not go.exists():
     time.sleep(0.005)

@@ -13,8 +13,8 @@ import time
 
 import pytest
 
-from deflect.delivery import senders_for
-from deflect.outbox import Worker
+from deflect.delivery.channels import senders_for
+from deflect.delivery.outbox import Worker
 from tests.delivery_fixtures import file_sample
 from tests.faults import HeldLock, read_only
 

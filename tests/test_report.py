@@ -5,7 +5,7 @@ from __future__ import annotations
 from click.testing import CliRunner
 
 from deflect.cli import main
-from deflect.store import Store
+from deflect.store.sqlite import Store
 
 
 def test_the_report_lists_content_gaps_most_asked_first_and_deflections(tmp_path, monkeypatch):

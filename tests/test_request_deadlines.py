@@ -13,7 +13,7 @@ from contextlib import contextmanager
 
 import pytest
 
-from deflect import http_server
+from deflect.web import http_server
 from tests.slow_clients import raw_request, status_of
 
 

@@ -4,16 +4,15 @@ from pathlib import Path
 
 import pytest
 
-from deflect.forms import load_forms
-from deflect.intake import case_example, case_pattern
-from deflect.policy import load_policy
-from deflect.request_rules import check_fields, count_steps, email_problem
+from deflect.forms.model import load_forms
+from deflect.policy.model import load_policy
+from deflect.intake.rules import check_fields, count_steps, email_problem
 from tests.conftest import GOOD_FIELDS
 
 KB = Path(__file__).resolve().parents[1] / "kb"
 POLICY = load_policy(KB / "support.yml")
 FORMS = load_forms(KB / "forms", POLICY)
-CONTEXT = {"case_pattern": case_pattern(POLICY), "case_example": case_example(POLICY)}
+CONTEXT = {"case_pattern": POLICY.case_pattern(), "case_example": POLICY.case_example()}
 
 
 def errors_for(form_id, **changes):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from deflect.pages import read_folder
+from deflect.kb.pages import read_folder
 from deflect.search import SearchIndex, build_index, update_index
 
 ARTICLES = {

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from deflect.pages import read_folder
+from deflect.kb.pages import read_folder
 from deflect.search import build_index
 from tests.conftest import GOOD_PROBLEM, KB, SupportActions, make_app
 from tests.faults import corrupt_segments

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from deflect.synonyms import Synonyms, load_synonyms, validate_synonyms
+from deflect.ranking.synonyms import Synonyms, load_synonyms, validate_synonyms
 
 ROOT = Path(__file__).resolve().parent.parent
 

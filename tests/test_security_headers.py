@@ -9,7 +9,7 @@ import re
 import pytest
 from werkzeug.test import Client
 
-from deflect.server import StaticSite
+from deflect.web.static_site import StaticSite
 from tests.conftest import local, make_app
 
 APP_HEADERS = {

@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from deflect.store import Store
+from deflect.store.sqlite import Store
 from tests.conftest import GOOD_PROBLEM
 from tests.faults import HeldLock, read_only
 from tests.http_customer import Answer, Customer

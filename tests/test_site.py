@@ -9,8 +9,8 @@ from urllib.parse import quote
 
 import pytest
 
-from deflect.kb import KnowledgeBase
-from deflect.site import build_site
+from deflect.kb.folder import KnowledgeBase
+from deflect.site.build import build_site
 from tests.kb_copies import PROJECT, copy_kb
 
 

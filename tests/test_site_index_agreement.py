@@ -6,10 +6,11 @@ import html
 import re
 from pathlib import Path
 
-from deflect.kb import KnowledgeBase
-from deflect.pages import read_folder
+from deflect.kb.folder import KnowledgeBase
+from deflect.kb.pages import read_folder
 from deflect.search import SearchIndex, build_index
-from deflect.site import build_site, is_article
+from deflect.kb.pages import is_article
+from deflect.site.build import build_site
 
 ROOT = Path(__file__).resolve().parent.parent
 TITLE = re.compile(r"<title>(.*?)</title>", re.DOTALL)

@@ -7,7 +7,7 @@ import os
 import pytest
 from werkzeug.test import Client
 
-from deflect.server import StaticSite
+from deflect.web.static_site import StaticSite
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from deflect import http_server
+from deflect.web import http_server
 from tests.slow_clients import Client, Slowloris, answer_time, raw_request, status_of
 
 

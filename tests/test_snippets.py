@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from deflect.snippets import make_snippet
+from deflect.ranking.snippets import make_snippet
 
 TEXT = ("Learn what to do if you are having issues uploading a sketch to your board. "
         "Check the cable, the port and the selected board before you try again. ") * 4

@@ -15,7 +15,8 @@ import pytest
 from click.testing import CliRunner
 
 from deflect.cli import main
-from deflect.store import FIRST_TRY, Store, StoreUnavailable
+from deflect.store.model import StoreUnavailable
+from deflect.store.sqlite import FIRST_TRY, Store
 from tests.delivery_fixtures import file_sample
 from tests.faults import FullStore, HeldLock, damage, read_only
 

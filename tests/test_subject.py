@@ -2,7 +2,7 @@
 
 import pytest
 
-from deflect import subject
+from deflect.intake import subject
 
 TAGS = ["CRITICAL", "HIGH", "MEDIUM", "LOW", "INTEGRATION", "QUESTION"]
 

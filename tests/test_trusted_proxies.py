@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-from deflect import proxies
+from deflect.web import proxies
 from deflect.settings import InvalidSetting
 from tests.conftest import make_app
 

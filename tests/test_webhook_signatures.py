@@ -15,11 +15,11 @@ from click.testing import CliRunner
 from werkzeug.datastructures import Headers
 
 from deflect.cli import main
-from deflect.delivery import senders_for
-from deflect.outbox import Backoff, deliver_pending
-from deflect.store import OutboxEntry
-from deflect.webhook_sender import headers_for
-from deflect.webhook_signature import GENERATE, TOLERANCE, InvalidSecret, signature, signing_keys
+from deflect.delivery.channels import senders_for
+from deflect.delivery.outbox import Backoff, deliver_pending
+from deflect.store.model import OutboxEntry
+from deflect.delivery.webhook import headers_for
+from deflect.delivery.signature import GENERATE, TOLERANCE, InvalidSecret, signature, signing_keys
 from tests.conftest import make_app
 from tests.delivery_fixtures import ROOT, file_sample
 from tests.loopback import Hook

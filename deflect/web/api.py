@@ -6,15 +6,15 @@ import datetime as dt
 
 from flask import Blueprint, jsonify, request, url_for
 
-from deflect import guard, subject
-from deflect.form_schema import form_schema
-from deflect.forms import Form
-from deflect.input_bounds import JSON_DEPTH_MAX, json_too_deep
-from deflect.intake import Submission, review
-from deflect.request_text import confirmation_sentence
-from deflect.store import TokenAlreadyUsed
+from deflect.intake import guard, subject
+from deflect.forms.schema import form_schema
+from deflect.forms.model import Form
+from deflect.intake.bounds import JSON_DEPTH_MAX, json_too_deep
+from deflect.intake.review import Submission, review
+from deflect.delivery.text import confirmation_sentence
+from deflect.store.model import TokenAlreadyUsed
 from deflect.web.articles import ArticlesUnavailable, find_article
-from deflect.web.filer import file_record
+from deflect.web.accept import file_record
 from deflect.web.resources import resources
 from deflect.web.searchstep import QUERY_MAX, check_token, from_page, issue_token, record_content_gap, suggestions
 

@@ -8,7 +8,7 @@ from flask import Flask, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from deflect.store import StoreUnavailable
+from deflect.store.model import StoreUnavailable
 
 log = logging.getLogger(__name__)
 

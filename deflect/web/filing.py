@@ -9,14 +9,14 @@ from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from deflect import guard
-from deflect.forms import Form
-from deflect.intake import Submission, review
-from deflect.request_text import confirmation_sentence, confirmation_state
-from deflect.store import StoreUnavailable, TokenAlreadyUsed
+from deflect.intake import guard
+from deflect.forms.model import Form
+from deflect.intake.review import Submission, review
+from deflect.delivery.text import confirmation_sentence, confirmation_state
+from deflect.store.model import StoreUnavailable, TokenAlreadyUsed
 from deflect.web import rate_limits
 from deflect.web.errors import error_response, store_unavailable
-from deflect.web.filer import delivery_note, file_record
+from deflect.web.accept import delivery_note, file_record
 from deflect.web.flow import form_or_404
 from deflect.web.resources import resources
 from deflect.web.searchstep import (check_token, from_page, is_urgent, issue_token, suggestions, targets_table,

@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_limiter import RateLimitExceeded
 
-from deflect import subject
-from deflect.forms import Form
+from deflect.intake import subject
+from deflect.forms.model import Form
 from deflect.web import rate_limits
 from deflect.web.articles import ArticlesUnavailable, find_article
 from deflect.web.errors import error_response

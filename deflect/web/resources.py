@@ -20,11 +20,12 @@ from typing import Iterator
 from flask import Flask, current_app
 from mkdocs.exceptions import MkDocsException
 
-from deflect.forms import FormSet, load_forms
-from deflect.kb import KnowledgeBase
+from deflect.forms.model import FormSet, load_forms
+from deflect.kb.folder import KnowledgeBase
 from deflect.outage import Outage
-from deflect.policy import Policy, load_policy
-from deflect.store import FIRST_TRY, Store, StoreUnavailable
+from deflect.policy.model import Policy, load_policy
+from deflect.store.model import StoreUnavailable
+from deflect.store.sqlite import FIRST_TRY, Store
 
 log = logging.getLogger(__name__)
 

@@ -7,8 +7,8 @@ import re
 from flask import current_app
 from markupsafe import Markup, escape
 
-from deflect import deflect_token
-from deflect.forms import Form
+from deflect.intake import search_token
+from deflect.forms.model import Form
 from deflect.web.resources import best_effort, resources
 
 FROM_PAGE = re.compile(r"^[\w./#%-]{1,300}$")
@@ -49,13 +49,13 @@ def record_content_gap(query: str, did_you_mean: str | None) -> None:
 
 def issue_token(description: str, form_id: str) -> str:
     """A token saying the suggestions for this description were just shown, for this form."""
-    return deflect_token.issue(current_app.config["SECRET_KEY"], description, form_id)
+    return search_token.issue(current_app.config["SECRET_KEY"], description, form_id)
 
 
-def check_token(token: object, description: str, form_id: str) -> deflect_token.Verdict:
+def check_token(token: object, description: str, form_id: str) -> search_token.Verdict:
     """Whether a token allows filing this description on this form, and the use id the store records."""
     token = token if isinstance(token, str) and len(token) < 1000 else None
-    return deflect_token.verify(current_app.config["SECRET_KEY"], token, description, form_id,
+    return search_token.verify(current_app.config["SECRET_KEY"], token, description, form_id,
                                 current_app.config["TOKEN_MAX_AGE"])
 
 

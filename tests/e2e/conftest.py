@@ -82,7 +82,7 @@ class Served:
 
     def store(self):
         """The app's request store (the same SQLite file the server writes)."""
-        from deflect.store import Store
+        from deflect.store.sqlite import Store
 
         return Store(self.data_dir / "deflect.sqlite3")
 

@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import expect
 
 from customer import PROBLEM, REQUEST, STEPS
-from deflect.kb import KnowledgeBase
+from deflect.kb.folder import KnowledgeBase
 from tests.nginx_front import start_nginx
 
 pytestmark = pytest.mark.e2e

@@ -1,0 +1,35 @@
+"""The `deflect` command line: one module per group of commands; nothing else in deflect imports it.
+
+`site` (build, check), `search` (index, search), `serve`, `outbox` and `report`; `options` holds
+what several commands share.
+
+May import: everything.
+"""
+
+from __future__ import annotations
+
+import click
+
+from deflect.cli import outbox, report, search, serve, site
+
+
+class _Commands(click.Group):
+    """The commands; a store that stays locked, full or read-only ends one with a message, not a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        from deflect.store.model import StoreUnavailable
+
+        try:
+            return super().invoke(ctx)
+        except StoreUnavailable as error:
+            raise click.ClickException(f"{error}; nothing was changed. Try again once it is fixed.") from None
+
+
+@click.group(cls=_Commands)
+@click.version_option(package_name="deflect")
+def main() -> None:
+    """deflect: a support knowledge base that answers customers before they file a ticket."""
+
+
+for command in (site.build, site.check, search.index, search.search, serve.serve, outbox.outbox, report.report):
+    main.add_command(command)

@@ -1,0 +1,146 @@
+"""Request forms: `kb/forms/*.yml` in GitHub issue-forms syntax, plus `config.yml` for the chooser.
+
+`load_forms(forms_dir, policy)` returns a FormSet or raises InvalidFile listing every mistake with
+its file, line, key and fix; `check_forms` returns the same problems for `deflect check`. The
+extensions to GitHub's syntax are listed in `kb/forms/README.md`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from deflect.policy.model import Policy
+from deflect.kb.problems import InvalidFile, Problem
+
+CONFIG_FILE = "config.yml"
+
+
+@dataclass(frozen=True)
+class Option:
+    """One choice of a dropdown or one box of a checkboxes field."""
+
+    value: str
+    label: str
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class Field:
+    """One input, textarea, dropdown or checkboxes element, with its validations."""
+
+    id: str
+    type: str
+    label: str
+    description: str = ""
+    placeholder: str = ""
+    default: str = ""
+    options: tuple[Option, ...] = ()
+    multiple: bool = False
+    required: bool = False
+    min_length: int = 0
+    max_length: int = 5000
+    pattern: str = ""
+    pattern_message: str = ""
+    format: str = ""
+    min_steps: int = 0
+    differs_from: str = ""
+    show_when: tuple[str, tuple[str, ...]] | None = None
+    prefill: str = ""
+    guard: bool = True
+    options_from: str = ""
+    render: str = ""
+
+    @property
+    def free_text(self) -> bool:
+        """True for the fields a customer types into (input and textarea)."""
+        return self.type in ("input", "textarea")
+
+    def option(self, value: str) -> Option | None:
+        """Return the option whose value or label matches `value` (case-insensitive)."""
+        wanted = str(value).strip().lower()
+        return next((o for o in self.options if wanted in (o.value.lower(), o.label.lower())), None)
+
+
+@dataclass(frozen=True)
+class Markdown:
+    """Text shown between the fields (not submitted)."""
+
+    value: str
+    type: str = "markdown"
+
+
+@dataclass(frozen=True)
+class Form:
+    """One request form: its id (the file name), texts, allowed subject tags and elements."""
+
+    id: str
+    name: str
+    description: str
+    tags: tuple[str, ...]
+    default_tag: str
+    body: tuple[Field | Markdown, ...]
+    show_escalation: bool = False
+    order: int = 100
+    path: Path | None = None
+
+    @property
+    def fields(self) -> list[Field]:
+        """The elements that take input, in form order."""
+        return [e for e in self.body if isinstance(e, Field)]
+
+    def field(self, field_id: str) -> Field | None:
+        """Return the field with this id, or None."""
+        return next((f for f in self.fields if f.id == field_id), None)
+
+    def field_from(self, source: str) -> Field | None:
+        """Return the dropdown filled from `plans` or `regions`, or None."""
+        return next((f for f in self.fields if f.options_from == source), None)
+
+
+@dataclass(frozen=True)
+class ContactLink:
+    """A chooser entry that sends the customer elsewhere (docs, community), as in GitHub's config."""
+
+    name: str
+    url: str
+    about: str
+
+
+@dataclass(frozen=True)
+class FormSet:
+    """Every form of a knowledge base, in chooser order, and the chooser's contact links."""
+
+    forms: tuple[Form, ...]
+    contact_links: tuple[ContactLink, ...] = ()
+
+    def get(self, form_id: str) -> Form | None:
+        """Return the form with this id, or None."""
+        return next((f for f in self.forms if f.id == form_id), None)
+
+
+def load_forms(forms_dir: str | Path, policy: Policy) -> FormSet:
+    """Read and check every form; raise InvalidFile listing every problem with its line."""
+    from deflect.forms.reader import read_config, read_form
+
+    forms_dir = Path(forms_dir)
+    files = sorted(p for p in forms_dir.glob("*.y*ml") if p.name != CONFIG_FILE) if forms_dir.is_dir() else []
+    if not files:
+        raise InvalidFile([Problem(forms_dir, "no request forms: add at least one form file such as "
+                                              "problem.yml (see kb/forms/README.md)")])
+    problems: list[Problem] = []
+    forms = [read_form(path, policy, problems) for path in files]
+    links = read_config(forms_dir / CONFIG_FILE, problems)
+    if problems:
+        raise InvalidFile(problems)
+    ordered = sorted((f for f in forms if f), key=lambda f: (f.order, f.id))
+    return FormSet(tuple(ordered), tuple(links))
+
+
+def check_forms(forms_dir: str | Path, policy: Policy) -> list[Problem]:
+    """Return the problems of a forms folder (empty when every form is valid)."""
+    try:
+        load_forms(forms_dir, policy)
+    except InvalidFile as error:
+        return error.problems
+    return []

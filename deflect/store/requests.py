@@ -1,0 +1,106 @@
+"""Requests and their case numbers: filed with their outbox messages in one transaction.
+
+The filing transaction also decides what must hold across processes: a search-step token files one
+request, and a confirmation is sent only within the caps (per mailbox and in all, per hour).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from typing import Callable
+
+from deflect.store.model import ConfirmationCap, TokenAlreadyUsed, stamp, utcnow
+
+CONFIRMATION_WINDOW = dt.timedelta(hours=1)
+
+
+class RequestQueries:
+    """The requests table; mixed into the store, which provides `_connect`."""
+
+    def file_request(
+        self,
+        *,
+        prefix: str,
+        digits: int,
+        form: str,
+        subject: str,
+        email: str,
+        data: dict,
+        outbox: Callable[..., list[tuple]] = lambda case: [],
+        now: dt.datetime | None = None,
+        token: str | None = None,
+        confirmation: ConfirmationCap | None = None,
+    ) -> str:
+        """Number and commit a request with its outbox messages in one transaction.
+
+        `outbox(case_number)` returns the (channel, payload) pairs to send; they are committed
+        with the request, so a stored request is never left without its messages. A triple
+        (channel, payload, reason) is committed as failed with the reason: it is never sent.
+        With `token` (a search-step token's use id), a token that filed a request before raises
+        TokenAlreadyUsed and nothing is filed. With `confirmation`, the caps are decided here, so
+        they hold across processes: the record gets `confirmation` ("sent", "address-cap",
+        "hourly-cap" or "no-address") and `outbox(case_number, confirmation)` is called.
+        """
+        now = now or utcnow()
+        with self._connect(write=True) as connection:
+            row = connection.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM requests WHERE year = ?", (now.year,))
+            seq = row.fetchone()[0]
+            case_number = f"{prefix}-{now.year}-{seq:0{digits}d}"
+            if token is not None:
+                _check_token_unused(connection, token)
+            decided = {} if confirmation is None else {"confirmation": _confirm(connection, confirmation, case_number, now)}
+            record = dict(data, case_number=case_number, created_at=stamp(now), **decided)
+            connection.execute(
+                "INSERT INTO requests (case_number, year, seq, created_at, form, subject, email, data)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (case_number, now.year, seq, stamp(now), form, subject, email, json.dumps(record)),
+            )
+            if token is not None:
+                connection.execute("UPDATE requests SET search_token = ? WHERE case_number = ?", (token, case_number))
+            for channel, payload, *refused in outbox(case_number, *decided.values()):
+                connection.execute(
+                    "INSERT INTO outbox (case_number, channel, payload, next_attempt_at, created_at)"
+                    " VALUES (?, ?, ?, ?, ?)",
+                    (case_number, channel, json.dumps(payload), stamp(now), stamp(now)),
+                )
+                if refused:
+                    connection.execute("UPDATE outbox SET status = 'failed', last_error = ? WHERE case_number = ?"
+                                       " AND channel = ?", (refused[0], case_number, channel))
+        return case_number
+
+    def get_request(self, case_number: str) -> dict | None:
+        """Return the stored request with this case number, or None."""
+        with self._connect() as connection:
+            row = connection.execute("SELECT data FROM requests WHERE case_number = ?", (case_number,)).fetchone()
+        return json.loads(row["data"]) if row else None
+
+    def list_requests(self, limit: int = 100) -> list[dict]:
+        """Return the newest requests first."""
+        with self._connect() as connection:
+            rows = connection.execute("SELECT data FROM requests ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
+        return [json.loads(row["data"]) for row in rows]
+
+
+def _check_token_unused(connection: sqlite3.Connection, token: str) -> None:
+    """Raise TokenAlreadyUsed when a request was filed with this token (inside the filing transaction)."""
+    row = connection.execute("SELECT case_number FROM requests WHERE search_token = ?", (token,)).fetchone()
+    if row:
+        raise TokenAlreadyUsed(row["case_number"])
+
+
+def _confirm(connection: sqlite3.Connection, cap: ConfirmationCap, case_number: str, now: dt.datetime) -> str:
+    """Decide, inside the filing transaction, whether this request's confirmation may be sent; count it if so."""
+    if not cap.recipient:
+        return "no-address"
+    since = stamp(now - CONFIRMATION_WINDOW)
+    connection.execute("DELETE FROM confirmations WHERE sent_at <= ?", (since,))
+    count = "SELECT COUNT(*) FROM confirmations WHERE sent_at > ?"
+    if connection.execute(count + " AND recipient = ?", (since, cap.recipient)).fetchone()[0] >= cap.per_address:
+        return "address-cap"
+    if connection.execute(count, (since,)).fetchone()[0] >= cap.per_hour:
+        return "hourly-cap"
+    connection.execute("INSERT INTO confirmations (sent_at, recipient, case_number) VALUES (?, ?, ?)",
+                       (stamp(now), cap.recipient, case_number))
+    return "sent"

@@ -1,0 +1,77 @@
+"""The store's schema as numbered migrations, recorded in the file (`PRAGMA user_version`), never a drop.
+
+A migration is appended, never edited: a store created by any earlier version is brought up to
+date by running the ones it has not had, in order.
+"""
+
+from __future__ import annotations
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: requests with case numbers, the outbox, deflections and content gaps.
+    """
+    CREATE TABLE requests (
+        id INTEGER PRIMARY KEY,
+        case_number TEXT NOT NULL UNIQUE,
+        year INTEGER NOT NULL,
+        seq INTEGER NOT NULL,
+        created_at TEXT NOT NULL,
+        form TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        email TEXT NOT NULL,
+        data TEXT NOT NULL,
+        UNIQUE (year, seq)
+    );
+    CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY,
+        case_number TEXT NOT NULL REFERENCES requests (case_number),
+        channel TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'pending',
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at TEXT NOT NULL,
+        claimed_by TEXT,
+        claimed_until TEXT,
+        last_error TEXT,
+        created_at TEXT NOT NULL,
+        delivered_at TEXT,
+        UNIQUE (case_number, channel)
+    );
+    CREATE INDEX outbox_due ON outbox (status, next_attempt_at);
+    CREATE TABLE deflections (
+        id INTEGER PRIMARY KEY,
+        created_at TEXT NOT NULL,
+        query TEXT NOT NULL,
+        article_url TEXT NOT NULL,
+        article_title TEXT NOT NULL,
+        from_page TEXT
+    );
+    CREATE TABLE content_gaps (
+        query TEXT PRIMARY KEY,
+        first_seen TEXT NOT NULL,
+        last_seen TEXT NOT NULL,
+        count INTEGER NOT NULL,
+        results INTEGER NOT NULL,
+        suggestion TEXT
+    );
+    CREATE TABLE page_feedback (
+        id INTEGER PRIMARY KEY,
+        created_at TEXT NOT NULL,
+        page TEXT NOT NULL,
+        helpful INTEGER NOT NULL
+    );
+    """,
+    # 2: single-use search-step tokens (the request that used one), and the confirmations sent in the
+    # last hour, counted per mailbox and in all for the confirmation caps.
+    """
+    ALTER TABLE requests ADD COLUMN search_token TEXT;
+    CREATE UNIQUE INDEX requests_search_token ON requests (search_token);
+    CREATE TABLE confirmations (
+        id INTEGER PRIMARY KEY,
+        sent_at TEXT NOT NULL,
+        recipient TEXT NOT NULL,
+        case_number TEXT NOT NULL
+    );
+    CREATE INDEX confirmations_recipient ON confirmations (recipient, sent_at);
+    CREATE INDEX confirmations_sent ON confirmations (sent_at);
+    """,
+)

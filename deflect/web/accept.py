@@ -1,0 +1,55 @@
+"""Filing an accepted request: numbered and committed with its outbox messages in one transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from flask import current_app
+
+from deflect.delivery import caps, channels
+from deflect.web import rate_limits
+from deflect.web.resources import resources
+
+
+@dataclass(frozen=True)
+class Filed:
+    """A filed request: its case number and what happened to its confirmation (see request_text)."""
+
+    case: str
+    confirmation: str
+
+
+def app_settings() -> dict:
+    """The run-time settings with the app's `DEFLECT_*` config on top (what delivery reads)."""
+    return {k: v for k, v in current_app.config.items() if k.startswith("DEFLECT_")}
+
+
+def file_record(record: dict, token: str | None = None) -> Filed:
+    """Store the request and its outbox messages; return the case number and the confirmation's fate.
+
+    `token` is the search-step token's use id: a second request with it raises TokenAlreadyUsed.
+    The confirmation caps are decided by the store inside the filing transaction.
+    """
+    res = resources()
+    now = dt.datetime.now(dt.timezone.utc)
+    stamp = now.isoformat(timespec="microseconds")
+    settings = app_settings()
+    decided = {}
+
+    def outbox(case: str, confirmation: str) -> list:
+        decided["confirmation"] = confirmation
+        filed = dict(record, case_number=case, created_at=stamp, confirmation=confirmation)
+        return channels.outbox_messages(filed, res.policy, settings)
+
+    case = res.store.file_request(prefix=res.policy.case_prefix, digits=res.policy.case_digits,
+                                  form=record["form"], subject=record["subject"], email=record["email"],
+                                  data=record, outbox=outbox, now=now, token=token,
+                                  confirmation=caps.for_record(record, settings))
+    rate_limits.mark_filed(case)  # only a filed request counts against the filing limit
+    return Filed(case, decided["confirmation"])
+
+
+def delivery_note(case: str) -> str | None:
+    """Where the messages went when no mail server is set, else None."""
+    return channels.describe_delivery(app_settings(), case)
