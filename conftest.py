@@ -74,8 +74,13 @@ class LiveServer:
         return self.process.returncode
 
 
-def start_server(kb_dir: Path, data_dir: Path, env: dict[str, str] | None = None, timeout: float = 90,
-                 extra_args: tuple[str, ...] = ()) -> LiveServer:
+def start_server(
+    kb_dir: Path,
+    data_dir: Path,
+    env: dict[str, str] | None = None,
+    timeout: float = 90,
+    extra_args: tuple[str, ...] = (),
+) -> LiveServer:
     """Run the real `deflect serve --kb KB` on a free loopback port and wait until it answers."""
     port = free_port()
     data_dir.mkdir(parents=True, exist_ok=True)

@@ -90,8 +90,12 @@ class Tally:
             if exchange.case:
                 self.cases[exchange.case] = probe
             if self.inputs % PROGRESS == 0:
-                print(f"  {self.inputs:,} inputs sent, {len(self.cases):,} requests filed, "
-                      f"{len(self.findings):,} findings so far", file=sys.stderr, flush=True)
+                print(
+                    f"  {self.inputs:,} inputs sent, {len(self.cases):,} requests filed, "
+                    f"{len(self.findings):,} findings so far",
+                    file=sys.stderr,
+                    flush=True,
+                )
 
 
 def answer_findings(probe: Probe, answer: Answer, role: str) -> list[Finding]:
@@ -104,8 +108,12 @@ def answer_findings(probe: Probe, answer: Answer, role: str) -> list[Finding]:
         found.append(Finding("slow", probe, f"{answer.seconds:.1f} s{where}, status {answer.status}"))
     if answer.status is None:
         found.append(Finding("no answer", probe, answer.error + where))
-    found += [Finding("long header", probe, f"a {name} header of {len(v):,} bytes{where}: a proxy in front refuses it")
-              for name, values in answer.headers.items() for v in values if len(v) > LONG_HEADER]
+    found += [
+        Finding("long header", probe, f"a {name} header of {len(v):,} bytes{where}: a proxy in front refuses it")
+        for name, values in answer.headers.items()
+        for v in values
+        if len(v) > LONG_HEADER
+    ]
     if "text/html" in answer.header("content-type"):
         page = answer.body.decode("utf-8", "replace")
         found += [Finding("markup", probe, f"the page shows {m!r} unescaped{where}") for m in MARKERS if m in page]
@@ -113,6 +121,7 @@ def answer_findings(probe: Probe, answer: Answer, role: str) -> list[Finding]:
 
 
 # --- The server and its mail -----------------------------------------------------------------
+
 
 @dataclass
 class Served:
@@ -163,7 +172,9 @@ def wait_for_outbox(served: Served, timeout: float) -> None:
 def baseline(client: Client, served: Served) -> set[str]:
     """File one benign request; the header names of its two messages are the ones deflect writes."""
     body = encode_json(api_body("problem"), False)
-    probe = Probe("baseline", "POST", b"/support/api/requests", [(b"Content-Type", b"application/json")], body, step="token")
+    probe = Probe(
+        "baseline", "POST", b"/support/api/requests", [(b"Content-Type", b"application/json")], body, step="token"
+    )
     case = client.send(probe).case
     if case is None:
         raise SystemExit("the benign baseline filing was not accepted: is this deflect, with its kb/?")
@@ -177,7 +188,7 @@ def baseline(client: Client, served: Served) -> set[str]:
 
 def mail_findings(served: Served, tally: Tally, expected: set[str]) -> list[Finding]:
     """Inspect every message the SMTP server received; tie each finding to the probe that filed its case."""
-    from deflect.policy.model import load_policy
+    from deflect.policy.reader import load_policy
 
     policy = load_policy(served.kb / "support.yml")
     routes = {policy.organisation["support_email"].casefold()} | {r.to.casefold() for r in policy.routes}
@@ -196,11 +207,17 @@ def mail_findings(served: Served, tally: Tally, expected: set[str]) -> list[Find
 
 # --- The run ---------------------------------------------------------------------------------
 
+
 def generate(examples: int, seed: int, submit) -> None:
     """Draw `examples` probes with Hypothesis (reproducible for a seed) and hand each to `submit`."""
 
-    @settings(max_examples=examples, database=None, deadline=None, phases=[Phase.generate],
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=examples,
+        database=None,
+        deadline=None,
+        phases=[Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
     @hypothesis_seed(seed)
     @given(probes)
     def one(probe: Probe) -> None:
@@ -223,9 +240,11 @@ def attack(client: Client, examples: int, seed: int, concurrency: int) -> Tally:
             slots.release()
 
     with ThreadPoolExecutor(concurrency, thread_name_prefix="attack") as pool:
+
         def submit(probe: Probe) -> None:
             slots.acquire()
             pool.submit(work, probe)
+
         generate(examples, seed, submit)
     return tally
 
@@ -250,8 +269,16 @@ class Summary:
         return [f for f in self.tally.findings if f.kind in FAILURES]
 
 
-def run(examples: int = 10_000, seed: int = 0, url: str | None = None, kb: Path = ROOT / "kb",
-        concurrency: int = 4, threads: int = 8, timeout: float = 30.0, report: Path | None = None) -> Summary:
+def run(
+    examples: int = 10_000,
+    seed: int = 0,
+    url: str | None = None,
+    kb: Path = ROOT / "kb",
+    concurrency: int = 4,
+    threads: int = 8,
+    timeout: float = 30.0,
+    report: Path | None = None,
+) -> Summary:
     """Start a server (unless `url`), attack it, inspect its mail, save reproducers; return the figures."""
     with tempfile.TemporaryDirectory(prefix="deflect-attack-") as folder:
         served = Served(url, kb.resolve()) if url else serve(kb.resolve(), Path(folder), threads)
@@ -312,12 +339,18 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=8, help="server threads, `deflect serve --threads`")
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for one answer (default 30)")
     parser.add_argument("--report", type=Path, help="folder for the reproducer files (default: a new temporary one)")
-    parser.add_argument("--replay", type=Path, metavar="FILE", help="send one reproducer file again and print the answers")
+    parser.add_argument(
+        "--replay", type=Path, metavar="FILE", help="send one reproducer file again and print the answers"
+    )
     args = parser.parse_args()
     if args.replay:
         return replay(args.replay, args.url, args.kb, args.threads, args.timeout)
-    summary = run(args.examples, args.seed, args.url, args.kb, args.concurrency, args.threads, args.timeout, args.report)
-    command = f"{Path(sys.executable).name} benchmarks/attack.py --replay FILE" + (f" --url {args.url}" if args.url else "")
+    summary = run(
+        args.examples, args.seed, args.url, args.kb, args.concurrency, args.threads, args.timeout, args.report
+    )
+    command = f"{Path(sys.executable).name} benchmarks/attack.py --replay FILE" + (
+        f" --url {args.url}" if args.url else ""
+    )
     print("\n".join(lines(summary, command)))
     return 1 if summary.failures else 0
 

@@ -8,6 +8,7 @@ and odd bytes that are the point here, and answer header lines over 64 KB.
 
 from __future__ import annotations
 
+import contextlib
 import http.cookies
 import json
 import re
@@ -72,17 +73,18 @@ class Client:
         self.timeout = timeout
         self.customers = Customers() if self.host.startswith("127.") else None
 
-    def exchange(self, source: str | None, method: str, target: bytes, headers: list[tuple[bytes, bytes]],
-                 body: bytes = b"") -> Answer:
+    def exchange(
+        self, source: str | None, method: str, target: bytes, headers: list[tuple[bytes, bytes]], body: bytes = b""
+    ) -> Answer:
         """Send one request as given (adding Host, Content-Length and Connection: close) and read the answer."""
         started = time.perf_counter()
         try:
-            with socket.create_connection((self.host, self.port), self.timeout,
-                                          source_address=(source, 0) if source else None) as sock:
-                try:
+            with socket.create_connection(
+                (self.host, self.port), self.timeout, source_address=(source, 0) if source else None
+            ) as sock:
+                # The server may answer (431, 413) and close before taking it all: read that answer.
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                     sock.sendall(self._request(method, target, headers, body))
-                except (BrokenPipeError, ConnectionResetError):
-                    pass  # the server answered (431, 413) and closed before taking it all: read that answer
                 data = _read_all(sock, started + self.timeout)
         except OSError as error:
             return Answer(None, time.perf_counter() - started, error=f"{type(error).__name__}: {error}")
@@ -116,7 +118,12 @@ class Client:
         result = Exchange([("input", first)])
         token = _json(first.body).get("deflect_token") if first.status == 428 else None
         if isinstance(token, str) and probe.body.startswith(b"{"):
-            body = b'{"deflect_token": ' + json.dumps(token).encode() + (b", " if len(probe.body) > 2 else b"") + probe.body[1:]
+            body = (
+                b'{"deflect_token": '
+                + json.dumps(token).encode()
+                + (b", " if len(probe.body) > 2 else b"")
+                + probe.body[1:]
+            )
             result.answers.append(("input", self.exchange(source, probe.method, probe.target, probe.headers, body)))
         return result
 
@@ -124,7 +131,9 @@ class Client:
         """Open the pages a customer would (suggestions, then the form), then send the fields with their tokens."""
         result, cookies = Exchange(), http.cookies.SimpleCookie()
         tag, summary, _ = BASES[probe.form]
-        target = f"/support/{probe.form}/suggestions?".encode() + encode_pairs([(b"q", summary.encode()), (b"tag", tag.encode())])
+        target = f"/support/{probe.form}/suggestions?".encode() + encode_pairs(
+            [(b"q", summary.encode()), (b"tag", tag.encode())]
+        )
         page = self._setup(source, target, cookies, result)
         if probe.step == "form":
             link = _onward(page)
@@ -190,7 +199,7 @@ def _dechunked(body: bytes) -> bytes:
         length = int(size.split(b";")[0] or b"0", 16)
         if length == 0:
             break
-        out, body = out + rest[:length], rest[length + 2:]
+        out, body = out + rest[:length], rest[length + 2 :]
     return out
 
 
@@ -200,8 +209,15 @@ def encode_form(fields: list[tuple[bytes, bytes]], headers: list[tuple[bytes, by
     if not ctype.startswith(b"multipart/form-data"):
         return encode_pairs(fields), headers
     boundary = b"deflect-attack-boundary"
-    parts = [b"--" + boundary + b'\r\nContent-Disposition: form-data; name="' + quote_from_bytes(k).encode() + b'"\r\n\r\n' + v
-             for k, v in fields]
+    parts = [
+        b"--"
+        + boundary
+        + b'\r\nContent-Disposition: form-data; name="'
+        + quote_from_bytes(k).encode()
+        + b'"\r\n\r\n'
+        + v
+        for k, v in fields
+    ]
     others = [(k, v) for k, v in headers if k.lower() != b"content-type"]
     body = b"\r\n".join(parts) + b"\r\n--" + boundary + b"--\r\n"
     return body, [(b"Content-Type", b"multipart/form-data; boundary=" + boundary), *others]

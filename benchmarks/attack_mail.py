@@ -12,13 +12,25 @@ import email
 import email.policy
 import re
 from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Callable, Iterable
 
 from email_validator import EmailNotValidError, validate_email
 
-SINGLE = {"from", "to", "subject", "reply-to", "message-id", "date", "mime-version", "content-type",
-          "content-transfer-encoding", "references", "auto-submitted", "x-deflect-case"}
+SINGLE = {
+    "from",
+    "to",
+    "subject",
+    "reply-to",
+    "message-id",
+    "date",
+    "mime-version",
+    "content-type",
+    "content-transfer-encoding",
+    "references",
+    "auto-submitted",
+    "x-deflect-case",
+}
 CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f\x85\u2028\u2029]")
 CASE_IN_ID = re.compile(r"<([^.<>@]+)\.[a-z]+@")
 
@@ -62,14 +74,23 @@ def normal_forms(address: str) -> set[str]:
     return forms | {valid.normalized.casefold(), (valid.ascii_email or "").casefold()}
 
 
-def inspect(data: bytes, rcpt_tos: Iterable[str], expected: set[str], allowed: Callable[[str | None], set[str]]) -> list[MailFinding]:
+def inspect(
+    data: bytes, rcpt_tos: Iterable[str], expected: set[str], allowed: Callable[[str | None], set[str]]
+) -> list[MailFinding]:
     """Every way one received message breaks the rules above."""
     lines = header_lines(data)
     case = case_of(lines)
-    found = [MailFinding("header", case, f"header line {name!r} is not one deflect writes ({value.strip()[:120]!r})")
-             for name, value in lines if name.strip().lower() not in expected]
+    found = [
+        MailFinding("header", case, f"header line {name!r} is not one deflect writes ({value.strip()[:120]!r})")
+        for name, value in lines
+        if name.strip().lower() not in expected
+    ]
     counts = Counter(name.strip().lower() for name, _ in lines)
-    found += [MailFinding("header", case, f"{name} appears {n} times") for name, n in counts.items() if name in SINGLE and n > 1]
+    found += [
+        MailFinding("header", case, f"{name} appears {n} times")
+        for name, n in counts.items()
+        if name in SINGLE and n > 1
+    ]
     message = email.message_from_bytes(data, policy=email.policy.default)
     try:
         found += _decoded_headers(message, case) + _parts(message, case)
@@ -87,14 +108,20 @@ def _decoded_headers(message, case: str | None) -> list[MailFinding]:
         except Exception as error:  # a header the parser cannot even read is input that reached it unescaped
             found.append(MailFinding("header", case, f"{name} cannot be parsed: {type(error).__name__}: {error}"))
             continue
-        found += [MailFinding("header", case, f"{name} decodes to a control character or line break: {str(v)[:160]!r}")
-                  for v in values if CONTROL.search(str(v))]
+        found += [
+            MailFinding("header", case, f"{name} decodes to a control character or line break: {str(v)[:160]!r}")
+            for v in values
+            if CONTROL.search(str(v))
+        ]
     return found
 
 
 def _parts(message, case: str | None) -> list[MailFinding]:
-    return [MailFinding("mime", case, f"a {part.get_content_type()} part") for part in message.walk()
-            if part.get_content_type() != "text/plain"]
+    return [
+        MailFinding("mime", case, f"a {part.get_content_type()} part")
+        for part in message.walk()
+        if part.get_content_type() != "text/plain"
+    ]
 
 
 def _recipients(message, rcpt_tos: Iterable[str], allowed: set[str], case: str | None) -> list[MailFinding]:
@@ -106,5 +133,8 @@ def _recipients(message, rcpt_tos: Iterable[str], allowed: set[str], case: str |
             continue
         for value in values:
             seen += [(name, a.addr_spec) for a in getattr(value, "addresses", ())]
-    return [MailFinding("recipient", case, f"{where}: {address!r} is neither a route nor the typed address")
-            for where, address in seen if not normal_forms(address) & allowed]
+    return [
+        MailFinding("recipient", case, f"{where}: {address!r} is neither a route nor the typed address")
+        for where, address in seen
+        if not normal_forms(address) & allowed
+    ]

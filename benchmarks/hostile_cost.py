@@ -34,31 +34,55 @@ import sys
 import tempfile
 import time
 import urllib.parse
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from http_load import CUSTOMERS, start_server
 
-from deflect.intake import bounds as input_bounds, guard, rules as request_rules, subject
+from deflect.intake import bounds as input_bounds
+from deflect.intake import guard, subject
+from deflect.intake import rules as request_rules
 from deflect.kb.pages import read_folder
-from deflect.search import SearchIndex, build_index
 from deflect.ranking.snippets import make_snippet
+from deflect.search import SearchIndex, build_index
 
 ROOT = Path(__file__).resolve().parent.parent
-PROSE = ("Learner 4411 completes quiz 9 in course 123 and Moodle marks the quiz complete, but the Orbit "
-         "balance does not change and the webhook log shows no error at all. ")
+PROSE = (
+    "Learner 4411 completes quiz 9 in course 123 and Moodle marks the quiz complete, but the Orbit "
+    "balance does not change and the webhook log shows no error at all. "
+)
 # The worst shapes found for the guard (benchmarks/hostile_cost.py --search finds more): runs the
 # old email pattern rescanned from every start, a JWT prefix after a hyphen, keyword runs.
-GUARD_SHAPES = ["a", "a.", "1", "1-", "x@", "-eyJAB", "+44 x@", "password is a", "1 ab ab ", "3 ",
-                "ssn 3 +44 '", "12bearer :\n", "_3 )a", "':_/", "born 1 "]
+GUARD_SHAPES = [
+    "a",
+    "a.",
+    "1",
+    "1-",
+    "x@",
+    "-eyJAB",
+    "+44 x@",
+    "password is a",
+    "1 ab ab ",
+    "3 ",
+    "ssn 3 +44 '",
+    "12bearer :\n",
+    "_3 )a",
+    "':_/",
+    "born 1 ",
+]
 RULE_SHAPES = {
     "steps (STEP, lines)": (request_rules.count_steps, [" ", "\n", " -  ", " 1.", "- \n", "1) "]),
     "placeholder (FILLER)": (request_rules.FILLER.match, [" ", "-", "?", "<a", "lorem ipsum a", "[a", "."]),
     "plain text (_plain)": (request_rules._plain, ["!", "a!", " "]),
     "length bound": (input_bounds.length, [" ", "\r\n", "a"]),
 }
-QUERY_SHAPES = {"one long word": "qwertyuiopasdfghjklzxcvbnm", "long unknown words": "qwertyuiopasdfghjkl ",
-                "7-letter unknown words": "xqzvwkp ", "digits": "1234 ", "dotted": "a.b"}
+QUERY_SHAPES = {
+    "one long word": "qwertyuiopasdfghjklzxcvbnm",
+    "long unknown words": "qwertyuiopasdfghjkl ",
+    "7-letter unknown words": "xqzvwkp ",
+    "digits": "1234 ",
+    "dotted": "a.b",
+}
 
 
 def best(function: Callable, argument, repeat: int) -> float:
@@ -80,13 +104,17 @@ def row(label: str, function: Callable, unit: str, sizes: tuple[int, ...], repea
     """Print one shape's times at each size, its growth and its cost beside prose; return the first time."""
     times = [best(function, fill(unit, size), repeat) for size in sizes]
     beside = f"{'1.0':>8}" if prose is None else f"{times[0] / prose:>8.1f}" if prose > 5e-6 else f"{'-':>8}"
-    print(f"  {label:<34.34} " + " ".join(f"{t * 1000:>9.2f}" for t in times)
-          + f"   x{times[-1] / max(times[0], 1e-9):>4.1f} {beside}")
+    print(
+        f"  {label:<34.34} "
+        + " ".join(f"{t * 1000:>9.2f}" for t in times)
+        + f"   x{times[-1] / max(times[0], 1e-9):>4.1f} {beside}"
+    )
     return times[0]
 
 
-def table(title: str, function: Callable, shapes: list[str], sizes: tuple[int, ...], repeat: int,
-          prose: str = PROSE) -> None:
+def table(
+    title: str, function: Callable, shapes: list[str], sizes: tuple[int, ...], repeat: int, prose: str = PROSE
+) -> None:
     """One rule: plain prose first, then every shape."""
     print(f"\n{title}\n  {'shape':<34} " + " ".join(f"{s:>7,} ch" for s in sizes) + "   growth  x prose")
     baseline = row("plain prose (baseline)", function, prose, sizes, repeat, None)
@@ -97,11 +125,20 @@ def table(title: str, function: Callable, shapes: list[str], sizes: tuple[int, .
 def guard_tables(repeat: int, shapes: list[str]) -> None:
     """The whole guard (scan and redact), then each pattern on its own worst shape."""
     sizes = (10_000, 20_000, 40_000)
-    table("guard: scan + redact (ms)", lambda text: (guard.scan("f", text, {}), guard.redact(text, {})),
-          shapes, sizes, repeat)
-    print(f"\nguard: each pattern on its worst shape (ms)\n  {'pattern (worst shape)':<34} "
-          + " ".join(f"{s:>7,} ch" for s in sizes) + "   growth  x prose")
+    table(
+        "guard: scan + redact (ms)",
+        lambda text: (guard.scan("f", text, {}), guard.redact(text, {})),
+        shapes,
+        sizes,
+        repeat,
+    )
+    print(
+        f"\nguard: each pattern on its worst shape (ms)\n  {'pattern (worst shape)':<34} "
+        + " ".join(f"{s:>7,} ch" for s in sizes)
+        + "   growth  x prose"
+    )
     for kind, _, pattern, _ in guard.PATTERNS:
+
         def find(text, pattern=pattern):
             return list(pattern.finditer(text))
 
@@ -112,9 +149,42 @@ def guard_tables(repeat: int, shapes: list[str]) -> None:
 
 def search_for_shapes(count: int = 600, seed: int = 5) -> list[str]:
     """Random short units of the characters and words the patterns care about; the slowest first."""
-    atoms = ["a", "A", "1", "12", ".", "-", "@", " ", "+", ":", "=", "(", ")", "'", '"', "_", "\n", "/",
-             "password", " is ", "born ", "ssn ", "x@", "eyJ", "sk_live_", "bearer ", "token", "Street", "st",
-             "March ", "3 ", "00", "+44 ", "AB"]
+    atoms = [
+        "a",
+        "A",
+        "1",
+        "12",
+        ".",
+        "-",
+        "@",
+        " ",
+        "+",
+        ":",
+        "=",
+        "(",
+        ")",
+        "'",
+        '"',
+        "_",
+        "\n",
+        "/",
+        "password",
+        " is ",
+        "born ",
+        "ssn ",
+        "x@",
+        "eyJ",
+        "sk_live_",
+        "bearer ",
+        "token",
+        "Street",
+        "st",
+        "March ",
+        "3 ",
+        "00",
+        "+44 ",
+        "AB",
+    ]
     rng = random.Random(seed)
     units = atoms + ["".join(rng.sample(atoms, rng.randint(2, 4))) for _ in range(count)]
 
@@ -130,49 +200,89 @@ def search_tables(repeat: int) -> None:
         build_index(read_folder(ROOT / "kb" / "docs"), Path(folder) / "index")
         index = SearchIndex.open(Path(folder) / "index")
         index.search("warm up the searcher")
-        print(f"\nsearch: one query (ms)\n  {'shape':<34} " + " ".join(f"{s:>7,} ch" for s in (500, 1000, 2000))
-              + "   growth  x prose")
-        baseline = row("plain question (baseline)", index.search, "students not receiving points for quizzes ",
-                       (500, 1000, 2000), repeat, None)
+        print(
+            f"\nsearch: one query (ms)\n  {'shape':<34} "
+            + " ".join(f"{s:>7,} ch" for s in (500, 1000, 2000))
+            + "   growth  x prose"
+        )
+        baseline = row(
+            "plain question (baseline)",
+            index.search,
+            "students not receiving points for quizzes ",
+            (500, 1000, 2000),
+            repeat,
+            None,
+        )
         for label, unit in QUERY_SHAPES.items():
             row(label, index.search, unit, (500, 1000, 2000), repeat, baseline)
         index.close()
     matches = lambda word: word if word in ("points", "quiz") else None  # noqa: E731
-    table("snippet of an article section where the query's words match thousands of times (ms)",
-          lambda text: make_snippet(text, matches), ["points quiz ", "points "], (10_000, 20_000, 40_000), repeat)
+    table(
+        "snippet of an article section where the query's words match thousands of times (ms)",
+        lambda text: make_snippet(text, matches),
+        ["points quiz ", "points "],
+        (10_000, 20_000, 40_000),
+        repeat,
+    )
 
 
 def rule_tables(repeat: int, shapes: list[str]) -> None:
     """Part 1: every rule at its largest allowed input, 2x and 4x."""
-    print("Part 1: the rules on their own. Columns: ms at the largest input the app lets through, 2x, 4x;\n"
-          "growth from the first to the last column (linear: 4); cost beside plain prose of the same length.")
+    print(
+        "Part 1: the rules on their own. Columns: ms at the largest input the app lets through, 2x, 4x;\n"
+        "growth from the first to the last column (linear: 4); cost beside plain prose of the same length."
+    )
     guard_tables(repeat, shapes)
     for title, (function, units) in RULE_SHAPES.items():
         table(f"{title} (ms)", function, units, (10_000, 20_000, 40_000), repeat)
-    table("web address format (URL) (ms)", request_rules.URL.match, ["https://a", "https://" + "a" * 20 + " "],
-          (500, 1000, 2000), repeat, prose="https://example.com/course/123?tab=quiz&learner=4411")
+    table(
+        "web address format (URL) (ms)",
+        request_rules.URL.match,
+        ["https://a", "https://" + "a" * 20 + " "],
+        (500, 1000, 2000),
+        repeat,
+        prose="https://example.com/course/123?tab=quiz&learner=4411",
+    )
     tags = ["CRITICAL", "HIGH", "MEDIUM", "LOW", "INTEGRATION"]
-    table("subject rule (SHAPE, tag, summary) (ms)", lambda s: subject.check(s, tags, 10, 120),
-          ["[", "[HIGH] ", "[" + "H" * 30, "[HIGH]\t"], (184, 368, 736), repeat)
-    table("JSON depth pre-scan (ms)", lambda text: input_bounds.json_too_deep(text.encode()),
-          ["[", '"\\"', '["', "[]"], (128 * 1024, 256 * 1024, 512 * 1024), repeat,
-          prose=json.dumps({"fields": {"impact": PROSE}}))
+    table(
+        "subject rule (SHAPE, tag, summary) (ms)",
+        lambda s: subject.check(s, tags, 10, 120),
+        ["[", "[HIGH] ", "[" + "H" * 30, "[HIGH]\t"],
+        (184, 368, 736),
+        repeat,
+    )
+    table(
+        "JSON depth pre-scan (ms)",
+        lambda text: input_bounds.json_too_deep(text.encode()),
+        ["[", '"\\"', '["', "[]"],
+        (128 * 1024, 256 * 1024, 512 * 1024),
+        repeat,
+        prose=json.dumps({"fields": {"impact": PROSE}}),
+    )
     email_table(repeat)
     search_tables(repeat)
 
 
 def email_table(repeat: int) -> None:
     """The email check (email-validator) at the bound, 254 characters: longer is refused unread."""
-    shapes = {"plain address (baseline)": "jane.doe@springfield.example", "long local part": "a" * 240 + "@example.com",
-              "dotted domain": "a@" + "a." * 125 + "io", "hyphenated domain": "a@" + "a-" * 125 + "b.io",
-              "accented domain": "a@" + "é" * 240 + ".io", "quoted local part": '"' + "\\a" * 120 + '"@x.io',
-              "long labels": "a" * 64 + "@" + ("b" * 63 + ".") * 3 + "io"}
+    shapes = {
+        "plain address (baseline)": "jane.doe@springfield.example",
+        "long local part": "a" * 240 + "@example.com",
+        "dotted domain": "a@" + "a." * 125 + "io",
+        "hyphenated domain": "a@" + "a-" * 125 + "b.io",
+        "accented domain": "a@" + "é" * 240 + ".io",
+        "quoted local part": '"' + "\\a" * 120 + '"@x.io',
+        "long labels": "a" * 64 + "@" + ("b" * 63 + ".") * 3 + "io",
+    }
     print(f"\nemail check, at most {input_bounds.EMAIL_MAX} characters (ms)")
     for label, address in shapes.items():
-        print(f"  {label:<34} {best(request_rules.email_problem, address[:input_bounds.EMAIL_MAX], repeat) * 1000:>9.2f}")
+        print(
+            f"  {label:<34} {best(request_rules.email_problem, address[: input_bounds.EMAIL_MAX], repeat) * 1000:>9.2f}"
+        )
 
 
 # --- Part 2: end to end ----------------------------------------------------------------------
+
 
 class Server:
     """Requests to a running `deflect serve`, each from a loopback address of its own."""
@@ -184,8 +294,9 @@ class Server:
     def send(self, method: str, path: str, body: bytes | None = None, headers: dict | None = None):
         """(status, seconds, body text, response headers) of one request on a fresh connection."""
         address = CUSTOMERS.address()
-        connection = http.client.HTTPConnection(self.host, self.port, timeout=300,
-                                                source_address=(address, 0) if address else None)
+        connection = http.client.HTTPConnection(
+            self.host, self.port, timeout=300, source_address=(address, 0) if address else None
+        )
         started = time.perf_counter()
         connection.request(method, path, body=body, headers=headers or {})
         response = connection.getresponse()
@@ -197,17 +308,36 @@ class Server:
 
 def api_body(**fields) -> bytes:
     """A request to the API: the sample problem with `fields` changed."""
-    good = {"problem_summary": "Students completed quizzes in course 123 but no points arrived.",
-            "steps_to_reproduce": "1. Learner 4411 completes quiz 9\n2. The balance does not change",
-            "expected_result": "The learner gets 25 points.", "actual_result": "Nothing is awarded at all.",
-            "environment": "Production", "impact": "About 200 learners are missing points.",
-            "organisation": "Springfield University", "plan": "standard", "region": "europe", "lms": "Moodle"}
-    return json.dumps({"form": "problem", "subject": "[HIGH] Students not receiving points for quiz completions",
-                       "email": "admin@springfield.example", "fields": dict(good, **fields)}).encode()
+    good = {
+        "problem_summary": "Students completed quizzes in course 123 but no points arrived.",
+        "steps_to_reproduce": "1. Learner 4411 completes quiz 9\n2. The balance does not change",
+        "expected_result": "The learner gets 25 points.",
+        "actual_result": "Nothing is awarded at all.",
+        "environment": "Production",
+        "impact": "About 200 learners are missing points.",
+        "organisation": "Springfield University",
+        "plan": "standard",
+        "region": "europe",
+        "lms": "Moodle",
+    }
+    return json.dumps(
+        {
+            "form": "problem",
+            "subject": "[HIGH] Students not receiving points for quiz completions",
+            "email": "admin@springfield.example",
+            "fields": dict(good, **fields),
+        }
+    ).encode()
 
 
-MAXED = {"problem_summary": 1000, "steps_to_reproduce": 4000, "expected_result": 2000, "actual_result": 2000,
-         "impact": 1000, "organisation": 120}
+MAXED = {
+    "problem_summary": 1000,
+    "steps_to_reproduce": 4000,
+    "expected_result": 2000,
+    "actual_result": 2000,
+    "impact": 1000,
+    "organisation": 120,
+}
 
 
 def maxed(unit: str) -> dict[str, str]:
@@ -218,7 +348,9 @@ def maxed(unit: str) -> dict[str, str]:
 def form_session(server: Server) -> tuple[dict, str]:
     """A customer's way to the HTML form: its hidden fields and the session cookie."""
     q = "Students not receiving points for quiz completions"
-    _, _, page, _ = server.send("GET", "/support/problem/suggestions?" + urllib.parse.urlencode({"q": q, "tag": "HIGH"}))
+    _, _, page, _ = server.send(
+        "GET", "/support/problem/suggestions?" + urllib.parse.urlencode({"q": q, "tag": "HIGH"})
+    )
     link = re.search(r'class="button" href="([^"]+)"', page).group(1).replace("&amp;", "&")
     _, _, page, headers = server.send("GET", link)
     cookie = "; ".join(c.split(";")[0] for c in headers.get_all("Set-Cookie") or [])
@@ -229,10 +361,17 @@ def form_session(server: Server) -> tuple[dict, str]:
 def html_post(server: Server, session: tuple[dict, str], **fields) -> tuple[bytes, dict]:
     """The form's body with `fields` changed, and its headers."""
     hidden, cookie = session
-    data = dict(hidden, tag="HIGH", summary="Students not receiving points for quiz completions",
-                email="admin@springfield.example", **json.loads(api_body(**fields))["fields"])
-    return urllib.parse.urlencode(data).encode(), {"Content-Type": "application/x-www-form-urlencoded",
-                                                    "Cookie": cookie}
+    data = dict(
+        hidden,
+        tag="HIGH",
+        summary="Students not receiving points for quiz completions",
+        email="admin@springfield.example",
+        **json.loads(api_body(**fields))["fields"],
+    )
+    return urllib.parse.urlencode(data).encode(), {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "Cookie": cookie,
+    }
 
 
 def cases(server: Server, worst_guard: str) -> list[tuple[str, str, str, bytes | None, dict]]:
@@ -243,36 +382,81 @@ def cases(server: Server, worst_guard: str) -> list[tuple[str, str, str, bytes |
     return [
         ("GET /support/healthz (baseline)", "GET", "/support/healthz", None, {}),
         ("API request, plain (428)", "POST", "/support/api/requests", api_body(), json_headers),
-        ("API 120,000 ch of prose in one field", "POST", "/support/api/requests",
-         api_body(steps_to_reproduce=fill(PROSE, 120_000)), json_headers),
-        ("API 120,000 ch 'a' run in one field", "POST", "/support/api/requests",
-         api_body(steps_to_reproduce="a" * 120_000), json_headers),
-        (f"API every field at max, {worst_guard!r}", "POST", "/support/api/requests",
-         api_body(**maxed(worst_guard)), json_headers),
+        (
+            "API 120,000 ch of prose in one field",
+            "POST",
+            "/support/api/requests",
+            api_body(steps_to_reproduce=fill(PROSE, 120_000)),
+            json_headers,
+        ),
+        (
+            "API 120,000 ch 'a' run in one field",
+            "POST",
+            "/support/api/requests",
+            api_body(steps_to_reproduce="a" * 120_000),
+            json_headers,
+        ),
+        (
+            f"API every field at max, {worst_guard!r}",
+            "POST",
+            "/support/api/requests",
+            api_body(**maxed(worst_guard)),
+            json_headers,
+        ),
         ("API every field at max, prose", "POST", "/support/api/requests", api_body(**maxed(PROSE)), json_headers),
         ("API 100,000-deep JSON", "POST", "/support/api/requests", b"[" * 100_000, json_headers),
-        ("API 9,000 unknown field ids (114 KB)", "POST", "/support/api/requests",
-         api_body(**{f"f{i}": "" for i in range(9_000)}), json_headers),
-        ("API 200 KB body (over the limit)", "POST", "/support/api/requests", b"[" + b"1," * 100_000 + b"1]", json_headers),
+        (
+            "API 9,000 unknown field ids (114 KB)",
+            "POST",
+            "/support/api/requests",
+            api_body(**{f"f{i}": "" for i in range(9_000)}),
+            json_headers,
+        ),
+        (
+            "API 200 KB body (over the limit)",
+            "POST",
+            "/support/api/requests",
+            b"[" + b"1," * 100_000 + b"1]",
+            json_headers,
+        ),
         ("suggest, plain question", "GET", "/support/api/suggest?q=students+not+receiving+points", None, {}),
-        ("suggest, 500 ch of long unknown words", "GET",
-         "/support/api/suggest?q=" + urllib.parse.quote_plus(fill("qwertyuiopasdfghjkl ", 500)), None, {}),
+        (
+            "suggest, 500 ch of long unknown words",
+            "GET",
+            "/support/api/suggest?q=" + urllib.parse.quote_plus(fill("qwertyuiopasdfghjkl ", 500)),
+            None,
+            {},
+        ),
         ("suggest, 24 KB query string", "GET", "/support/api/suggest?q=" + long_query, None, {}),
-        ("form 120,000 ch 'a' run in one field", "POST", "/support/problem/request",
-         *html_post(server, session, steps_to_reproduce="a" * 120_000)),
-        (f"form every field at max, {worst_guard!r}", "POST", "/support/problem/request",
-         *html_post(server, session, **maxed(worst_guard))),
-        ("form every field at max, prose", "POST", "/support/problem/request",
-         *html_post(server, session, **maxed(PROSE))),
+        (
+            "form 120,000 ch 'a' run in one field",
+            "POST",
+            "/support/problem/request",
+            *html_post(server, session, steps_to_reproduce="a" * 120_000),
+        ),
+        (
+            f"form every field at max, {worst_guard!r}",
+            "POST",
+            "/support/problem/request",
+            *html_post(server, session, **maxed(worst_guard)),
+        ),
+        (
+            "form every field at max, prose",
+            "POST",
+            "/support/problem/request",
+            *html_post(server, session, **maxed(PROSE)),
+        ),
     ]
 
 
 def end_to_end(url: str, repeat: int, worst_guard: str) -> None:
     """Part 2: each case --repeat times; p50 and max beside healthz."""
     server = Server(url)
-    print(f"\nPart 2: end to end through deflect serve at {url}, {repeat} requests per case, each from its own "
-          f"loopback address{'' if CUSTOMERS.usable else ' (not available here: all from 127.0.0.1)'}.\n"
-          f"  {'endpoint, input':<46} {'status':>6} {'p50 ms':>9} {'max ms':>9} {'x healthz':>10}")
+    print(
+        f"\nPart 2: end to end through deflect serve at {url}, {repeat} requests per case, each from its own "
+        f"loopback address{'' if CUSTOMERS.usable else ' (not available here: all from 127.0.0.1)'}.\n"
+        f"  {'endpoint, input':<46} {'status':>6} {'p50 ms':>9} {'max ms':>9} {'x healthz':>10}"
+    )
     healthz = None
     for label, method, path, body, headers in cases(server, worst_guard):
         answers = [server.send(method, path, body, headers) for _ in range(repeat)]

@@ -77,8 +77,10 @@ class Run:
     def line(self) -> str:
         errors = sum(self.errors.values())
         detail = f" ({', '.join(f'{k}: {v}' for k, v in self.errors.items())})" if errors else ""
-        return (f"{self.name:<26} {len(self.latencies):>6} ok {errors:>5} errors {self.rate:>9.1f} req/s "
-                f"p50 {self.percentile(50) * 1000:>7.1f} ms  p99 {self.percentile(99) * 1000:>7.1f} ms{detail}")
+        return (
+            f"{self.name:<26} {len(self.latencies):>6} ok {errors:>5} errors {self.rate:>9.1f} req/s "
+            f"p50 {self.percentile(50) * 1000:>7.1f} ms  p99 {self.percentile(99) * 1000:>7.1f} ms{detail}"
+        )
 
 
 class Customers:
@@ -104,8 +106,9 @@ class Customers:
 CUSTOMERS = Customers()
 
 
-def load(name: str, host: str, port: int, paths: list[str], requests: int, concurrency: int,
-         per_customer: int = 20) -> Run:
+def load(
+    name: str, host: str, port: int, paths: list[str], requests: int, concurrency: int, per_customer: int = 20
+) -> Run:
     """Send `requests` GETs (paths taken in turn) from `concurrency` clients; stop when all are answered."""
     run, lock, next_index = Run(name), threading.Lock(), iter(range(requests))
 
@@ -121,8 +124,9 @@ def load(name: str, host: str, port: int, paths: list[str], requests: int, concu
                 connection = None
             if connection is None:
                 address, sent = CUSTOMERS.address(), 0
-                connection = http.client.HTTPConnection(host, port, timeout=30,
-                                                        source_address=(address, 0) if address else None)
+                connection = http.client.HTTPConnection(
+                    host, port, timeout=30, source_address=(address, 0) if address else None
+                )
             sent += 1
             started = time.perf_counter()
             try:
@@ -162,8 +166,9 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(kb: Path, workdir: Path, threads: int,
-                 settings: dict[str, str] | None = None) -> tuple[subprocess.Popen, str]:
+def start_server(
+    kb: Path, workdir: Path, threads: int, settings: dict[str, str] | None = None
+) -> tuple[subprocess.Popen, str]:
     """`deflect serve` on a copy of the knowledge base in `workdir` (`settings` on top); wait until it answers."""
     copy = workdir / "project"
     shutil.copytree(kb, copy / kb.name)
@@ -174,9 +179,24 @@ def start_server(kb: Path, workdir: Path, threads: int,
     env.pop("DEFLECT_SMTP_URL", None)
     env.update(settings or {})
     with (workdir / "serve.log").open("wb") as log:  # the server keeps its own copy of the descriptor
-        process = subprocess.Popen([sys.executable, "-m", "deflect", "serve", "--kb", str(copy / kb.name),
-                                    "--port", str(port), "--threads", str(threads)],
-                                   cwd=workdir, env=env, stdout=log, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "deflect",
+                "serve",
+                "--kb",
+                str(copy / kb.name),
+                "--port",
+                str(port),
+                "--threads",
+                str(threads),
+            ],
+            cwd=workdir,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     url = f"http://127.0.0.1:{port}/"
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and process.poll() is None:
@@ -197,8 +217,12 @@ def main() -> int:
     parser.add_argument("--kb", type=Path, default=ROOT / "kb", help="knowledge base to serve (default kb/)")
     parser.add_argument("--url", help="measure a server already running at this URL instead of starting one")
     parser.add_argument("--warmup", type=int, default=200, help="unmeasured requests first (default 200)")
-    parser.add_argument("--per-customer", type=int, default=20,
-                        help="requests per customer connection, as one customer typing (default 20)")
+    parser.add_argument(
+        "--per-customer",
+        type=int,
+        default=20,
+        help="requests per customer connection, as one customer typing (default 20)",
+    )
     args = parser.parse_args()
 
     questions = typed_questions()
@@ -211,15 +235,25 @@ def main() -> int:
         parts = urllib.parse.urlsplit(url)
         host, port = parts.hostname, parts.port or 80
         try:
-            print(f"{url}  {args.requests} requests per endpoint, {args.concurrency} clients, "
-                  f"{args.threads} server threads; {len(questions)} distinct questions\n")
+            print(
+                f"{url}  {args.requests} requests per endpoint, {args.concurrency} clients, "
+                f"{args.threads} server threads; {len(questions)} distinct questions\n"
+            )
             warm = [f"/support/api/suggest?q=warm+up+{n}" for n in range(50)]  # not among the questions
             load("warm-up", host, port, ["/support/healthz", *warm], args.warmup, args.concurrency, args.per_customer)
-            trivial = load("GET /support/healthz", host, port, ["/support/healthz"], args.requests, args.concurrency,
-                           args.per_customer)
+            trivial = load(
+                "GET /support/healthz",
+                host,
+                port,
+                ["/support/healthz"],
+                args.requests,
+                args.concurrency,
+                args.per_customer,
+            )
             print(trivial.line())
-            suggest = load("GET /support/api/suggest", host, port, paths, args.requests, args.concurrency,
-                           args.per_customer)
+            suggest = load(
+                "GET /support/api/suggest", host, port, paths, args.requests, args.concurrency, args.per_customer
+            )
             print(suggest.line())
         finally:
             if process is not None:
@@ -227,9 +261,11 @@ def main() -> int:
                 process.wait(30)
     share = suggest.rate / trivial.rate if trivial.rate else 0.0
     p99 = suggest.percentile(99)
-    print(f"\nsuggest / healthz throughput: {share:.1%} (goal >= {GOAL_SHARE:.0%}); suggest p99 "
-          f"{p99 * 1000:.0f} ms (goal < {GOAL_P99 * 1000:.0f} ms); "
-          f"{'all goals met' if share >= GOAL_SHARE and p99 < GOAL_P99 and not suggest.errors else 'goal missed'}")
+    print(
+        f"\nsuggest / healthz throughput: {share:.1%} (goal >= {GOAL_SHARE:.0%}); suggest p99 "
+        f"{p99 * 1000:.0f} ms (goal < {GOAL_P99 * 1000:.0f} ms); "
+        f"{'all goals met' if share >= GOAL_SHARE and p99 < GOAL_P99 and not suggest.errors else 'goal missed'}"
+    )
     return 1 if trivial.errors or suggest.errors else 0
 
 

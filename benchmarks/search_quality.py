@@ -12,6 +12,7 @@ k results; MRR@10 averages 1/rank of the first relevant page (0 when none is in 
 The two baselines are exactly those of search-practice/baselines.py (copied below). Synonyms:
 --synonyms FILE, else DOCS/synonyms.yml or DOCS/../synonyms.yml when present, else none.
 """
+
 import argparse
 import dataclasses
 import html
@@ -61,7 +62,7 @@ def read_page(path):
     meta, body = {}, raw
     m = re.match(r"^---\s*\n(.*?)\n---\s*\n", raw, re.S)
     if m:
-        body = raw[m.end():]
+        body = raw[m.end() :]
         try:
             meta = yaml.safe_load(m.group(1)) or {}
         except yaml.YAMLError:
@@ -84,8 +85,11 @@ def load_docs(docs_dir):
 
 def lunr_engine(docs):
     """lunr.py index with title boost 10 plus body; returns a search function."""
-    idx = lunr(ref="id", fields=[dict(field_name="title", boost=10), "body"],
-               documents=[{"id": k, "title": t, "body": b} for k, (t, b) in docs.items()])
+    idx = lunr(
+        ref="id",
+        fields=[dict(field_name="title", boost=10), "body"],
+        documents=[{"id": k, "title": t, "body": b} for k, (t, b) in docs.items()],
+    )
 
     def search(q):
         words = " ".join(re.findall(r"\w+", q))
@@ -96,8 +100,11 @@ def lunr_engine(docs):
 
 def whoosh_engine(docs):
     """Whoosh BM25F over title (field boost 2.0) and body, StemmingAnalyzer, OR-group parser."""
-    schema = Schema(path=ID(stored=True, unique=True), title=TEXT(analyzer=StemmingAnalyzer(), field_boost=2.0),
-                    body=TEXT(analyzer=StemmingAnalyzer()))
+    schema = Schema(
+        path=ID(stored=True, unique=True),
+        title=TEXT(analyzer=StemmingAnalyzer(), field_boost=2.0),
+        body=TEXT(analyzer=StemmingAnalyzer()),
+    )
     ix = RamStorage().create_index(schema)
     with ix.writer() as w:
         for k, (t, b) in docs.items():

@@ -11,6 +11,7 @@ Plain Whoosh: title (StemmingAnalyzer, boost 2) and body (stored), the default w
 MultifieldParser, and its default highlighter on the body of each hit. It is given the Markdown as
 body text (no rendering), which only makes it faster.
 """
+
 import argparse
 import random
 import statistics
@@ -33,9 +34,57 @@ sys.path.insert(0, str(ROOT))
 from deflect.kb.pages import Page, page_url  # noqa: E402
 from deflect.search import SearchIndex, build_index, update_index  # noqa: E402
 
-COMMON = ("the a to and of in for is on your you with can it this be from when that are by or not "
-          "after before how what why learner points course quiz reward account email password sign "
-          "error settings report admin teacher student page button open click save shows").split()
+COMMON = [
+    "the",
+    "a",
+    "to",
+    "and",
+    "of",
+    "in",
+    "for",
+    "is",
+    "on",
+    "your",
+    "you",
+    "with",
+    "can",
+    "it",
+    "this",
+    "be",
+    "from",
+    "when",
+    "that",
+    "are",
+    "by",
+    "or",
+    "not",
+    "after",
+    "before",
+    "how",
+    "what",
+    "why",
+    "learner",
+    "points",
+    "course",
+    "quiz",
+    "reward",
+    "account",
+    "email",
+    "password",
+    "sign",
+    "error",
+    "settings",
+    "report",
+    "admin",
+    "teacher",
+    "student",
+    "page",
+    "button",
+    "open",
+    "click",
+    "save",
+    "shows",
+]
 
 
 def vocabulary(rng: random.Random, size: int = 6000) -> list[str]:
@@ -51,8 +100,9 @@ def sentence(rng, words, n):
         if rng.random() < 0.45:
             out.append(rng.choice(COMMON))
         else:
-            out.append(words[min(int(rng.paretovariate(0.9)) - 1, len(words) - 1)] if rng.random() < 0.5
-                       else rng.choice(words))
+            out.append(
+                words[min(int(rng.paretovariate(0.9)) - 1, len(words) - 1)] if rng.random() < 0.5 else rng.choice(words)
+            )
     return " ".join(out).capitalize() + "."
 
 
@@ -64,8 +114,11 @@ def article(rng, words, i, version=0) -> Page:
         parts.append(f"\n## {sentence(rng, words, rng.randint(2, 4)).rstrip('.')}\n")
         parts += [sentence(rng, words, rng.randint(8, 20)) for _ in range(rng.randint(3, 6))]
     path = f"section-{i % 20}/article-{i}.md"
-    meta = {"title": title, "tags": rng.sample(words[:200], 2),
-            "questions": [sentence(rng, words, 6) for _ in range(2)]}
+    meta = {
+        "title": title,
+        "tags": rng.sample(words[:200], 2),
+        "questions": [sentence(rng, words, 6) for _ in range(2)],
+    }
     body = f"{' '.join(parts)}\n\nRevision {version}.\n"
     return Page(path=path, url=page_url(path), title=title, markdown=body, meta=meta)
 
@@ -80,16 +133,18 @@ def queries(rng, words, n):
             w = q[k]
             if len(w) > 4:
                 j = rng.randrange(1, len(w) - 1)
-                q[k] = w[:j] + w[j + 1] + w[j] + w[j + 2:]
+                q[k] = w[:j] + w[j + 1] + w[j] + w[j + 2 :]
         out.append(" ".join(q))
     return out
 
 
 def plain_schema():
     """The plain Whoosh schema of the baseline."""
-    return Schema(path=ID(stored=True, unique=True),
-                  title=TEXT(analyzer=StemmingAnalyzer(), field_boost=2.0, stored=True),
-                  body=TEXT(analyzer=StemmingAnalyzer(), stored=True))
+    return Schema(
+        path=ID(stored=True, unique=True),
+        title=TEXT(analyzer=StemmingAnalyzer(), field_boost=2.0, stored=True),
+        body=TEXT(analyzer=StemmingAnalyzer(), stored=True),
+    )
 
 
 def plain_build(pages, folder):

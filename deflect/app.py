@@ -12,10 +12,10 @@ from pathlib import Path
 
 import markdown
 from flask import Blueprint, Flask, abort, current_app, request
-from markupsafe import Markup
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFProtect
+from markupsafe import Markup
 
 from deflect import settings
 from deflect.delivery import caps
@@ -54,7 +54,7 @@ def _configure(app: Flask, test_config: dict | None) -> None:
     """Defaults, then the environment, then the test mapping; the secret key last."""
     app.config.from_mapping(DEFAULTS)
     env = settings.load()
-    app.config.update({name: value for name, value in env.items()})
+    app.config.update(env)
     app.config["SITE_URL"] = env.get("DEFLECT_SITE_URL") or "/"
     test_config = dict(test_config or {})
     app.config.update(test_config)
@@ -72,10 +72,12 @@ def _protect(app: Flask) -> None:
     csrf.exempt(api.bp)
     limiter = Limiter(get_remote_address, app=app, storage_uri="memory://", headers_enabled=True)
     # Shared by the HTML form and the API: one address gets one count, whichever door it uses.
-    filing = (limiter.shared_limit(lambda: app.config["FILING_RATE_LIMIT"], rate_limits.FILING,
-                                   methods=["POST"], deduct_when=rate_limits.filed),
-              limiter.shared_limit(lambda: app.config["SUBMISSION_RATE_LIMIT"], rate_limits.SUBMISSIONS,
-                                   methods=["POST"]))
+    filing = (
+        limiter.shared_limit(
+            lambda: app.config["FILING_RATE_LIMIT"], rate_limits.FILING, methods=["POST"], deduct_when=rate_limits.filed
+        ),
+        limiter.shared_limit(lambda: app.config["SUBMISSION_RATE_LIMIT"], rate_limits.SUBMISSIONS, methods=["POST"]),
+    )
     for endpoint in ("filing.submit", "api.file_request"):
         for limit in filing:
             app.view_functions[endpoint] = limit(app.view_functions[endpoint])

@@ -12,14 +12,20 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import Callable
+from collections.abc import Callable
 
 
 class Outage:
     """The up/down state of one part (`name`), logged on each change, not on each call."""
 
-    def __init__(self, name: str, consequence: str, log: logging.Logger, retry: float = 10.0,
-                 clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self,
+        name: str,
+        consequence: str,
+        log: logging.Logger,
+        retry: float = 10.0,
+        clock: Callable[[], float] = time.monotonic,
+    ):
         self.name, self.consequence, self.log, self.retry, self.clock = name, consequence, log, retry, clock
         self._since: float | None = None  # when the part went down; None while it works
         self._next_try = 0.0

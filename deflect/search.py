@@ -11,20 +11,16 @@ This is the only module that imports Whoosh. The API::
     index.close()
 
 Each article is one document with separate fields for title, front-matter `questions`, tags,
-description, body and lead (its first words); weights are in `search_tuning.Tuning`. Its sections are stored with their anchors: the result links to
+description, body and lead (its first words); weights are in `deflect.ranking.tuning.Tuning`. Its sections are stored with their anchors: the result links to
 the section that matches the query best, and the snippet comes from that section.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import json
-import os
-import shutil
 import threading
 import time
-import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -35,20 +31,19 @@ from whoosh.lang.porter2 import stem as porter2_stem
 from whoosh.query import And, Or, Term
 from whoosh.scoring import BM25F
 
+from deflect.kb.pages import Page, is_article
+from deflect.ranking import index_folder
 from deflect.ranking.compounds import joined_pairs
-from deflect.kb.pages import Page
-from deflect.ranking.words import INDEX_STOP_WORDS, content_words, query_words
 from deflect.ranking.documents import ArticleRecord, article_record, record_words
-from deflect.ranking.tuning import Tuning, plural_stem
-from deflect.kb.pages import is_article
+from deflect.ranking.results import Result, SearchResponse
 from deflect.ranking.snippets import make_snippet
 from deflect.ranking.spelling import Speller
-from deflect.ranking.synonyms import WORD, Synonyms, fold, load_synonyms
+from deflect.ranking.synonyms import Synonyms, load_synonyms
+from deflect.ranking.tuning import Tuning, plural_stem, writer_options
+from deflect.ranking.words import INDEX_STOP_WORDS, WORD, content_words, fold, query_words
 
 __all__ = ["Result", "SearchIndex", "SearchResponse", "Tuning", "build_index", "check_index", "update_index"]
 
-VOCABULARY_FILE = "vocabulary.json"
-SYNONYMS_FILE = "synonyms.json"
 TOKEN_PATTERN = r"\w+(?:\.?\w+)*"
 
 
@@ -85,7 +80,10 @@ def _document(record: ArticleRecord) -> dict:
     """The Whoosh document of one article; sections are stored for anchors and snippets."""
     sections = [(s.heading, s.anchor, s.text) for s in record.sections]
     return dict(
-        path=record.path, title=fold(record.title), questions=fold(record.questions), tags=fold(record.tags),
+        path=record.path,
+        title=fold(record.title),
+        questions=fold(record.questions),
+        tags=fold(record.tags),
         description=fold(record.description),
         body=fold("\n".join(s.text for s in record.sections)),
         lead=fold(record.lead),
@@ -104,41 +102,6 @@ def _write_articles(writer, pages: list[Page], vocabulary: dict[str, int]) -> No
         writer.add_document(**_document(record))
 
 
-def _save_vocabulary(folder: Path, vocabulary: dict[str, int]) -> None:
-    """Write the spelling vocabulary next to the index (replaced atomically)."""
-    temporary = folder / f".{VOCABULARY_FILE}.{uuid.uuid4().hex}"
-    temporary.write_text(json.dumps(vocabulary, separators=(",", ":")), encoding="utf-8")
-    os.replace(temporary, folder / VOCABULARY_FILE)
-
-
-def _swap_in(fresh: Path, index_dir: Path) -> None:
-    """Point `index_dir` (a symlink) at `fresh` atomically; remove the folder it pointed at before."""
-    old = index_dir.resolve() if index_dir.is_symlink() else None
-    if index_dir.exists() and not index_dir.is_symlink():
-        retired = index_dir.with_name(f".{index_dir.name}.retired-{uuid.uuid4().hex[:8]}")
-        index_dir.rename(retired)
-        old = retired
-    link = index_dir.with_name(f".{index_dir.name}.link-{uuid.uuid4().hex[:8]}")
-    link.symlink_to(fresh.name)
-    os.replace(link, index_dir)
-    if old is not None and old != fresh:
-        shutil.rmtree(old, ignore_errors=True)
-
-
-# From this many articles a full build analyses in two processes and keeps their two segments:
-# half the build time, but queries cost about 1.5x more (benchmarks/README.md), so smaller
-# knowledge bases, which build in seconds anyway, keep one process and one segment.
-PARALLEL_BUILD = 5000
-
-
-def _writer_options(n_pages: int) -> dict:
-    """Writer options for a full build: two processes and two segments for large builds."""
-    procs = min(2, os.cpu_count() or 1)
-    if n_pages < PARALLEL_BUILD or procs < 2:
-        return {}
-    return dict(procs=procs, multisegment=True)
-
-
 def build_index(pages: list[Page], index_dir: str | Path, synonyms_file: str | Path | None = None) -> None:
     """Index `pages` into a fresh folder beside `index_dir`, then swap it in atomically.
 
@@ -147,18 +110,16 @@ def build_index(pages: list[Page], index_dir: str | Path, synonyms_file: str | P
     `synonyms_file` (the writers' `synonyms.yml`) is copied into the index and applied at query time.
     """
     index_dir = Path(index_dir).absolute()
-    index_dir.parent.mkdir(parents=True, exist_ok=True)
-    fresh = index_dir.with_name(f"{index_dir.name}.{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:8]}")
-    fresh.mkdir()
+    fresh = index_folder.fresh_folder(index_dir)
     ix = whoosh_index.create_in(str(fresh), schema())
     vocabulary: dict[str, int] = {}
-    writer = ix.writer(limitmb=256, **_writer_options(len(pages)))
+    writer = ix.writer(limitmb=256, **writer_options(len(pages)))
     _write_articles(writer, pages, vocabulary)
     writer.commit()
     ix.close()
-    _save_vocabulary(fresh, vocabulary)
-    (fresh / SYNONYMS_FILE).write_text(json.dumps(load_synonyms(synonyms_file)), encoding="utf-8")
-    _swap_in(fresh, index_dir)
+    index_folder.save_vocabulary(fresh, vocabulary)
+    index_folder.save_synonyms(fresh, load_synonyms(synonyms_file))
+    index_folder.swap_in(fresh, index_dir)
 
 
 def update_index(index_dir: str | Path, changed: list[Page], removed_paths: list[str]) -> None:
@@ -168,35 +129,14 @@ def update_index(index_dir: str | Path, changed: list[Page], removed_paths: list
     """
     folder = Path(index_dir).resolve()
     ix = whoosh_index.open_dir(str(folder))
-    vocabulary = json.loads((folder / VOCABULARY_FILE).read_text(encoding="utf-8"))
+    vocabulary = index_folder.read_vocabulary(folder)
     writer = ix.writer(timeout=30.0)
     for path in [*removed_paths, *(page.path for page in changed)]:
         writer.delete_by_term("path", path)
     _write_articles(writer, changed, vocabulary)
     writer.commit()
     ix.close()
-    _save_vocabulary(folder, vocabulary)
-
-
-@dataclass(frozen=True)
-class Result:
-    """One article found: `url` has '#anchor' when one section answers best; `snippet` is safe HTML."""
-
-    path: str
-    title: str
-    url: str
-    score: float
-    snippet: str
-    section: str | None = None
-
-
-@dataclass(frozen=True)
-class SearchResponse:
-    """The articles found for a query, best first, and a corrected query when words were misspelled."""
-
-    query: str
-    results: list[Result] = field(default_factory=list)
-    did_you_mean: str | None = None
+    index_folder.save_vocabulary(folder, vocabulary)
 
 
 @lru_cache(maxsize=100_000)
@@ -218,11 +158,9 @@ class _Generation:
     def __init__(self, folder: Path):
         self.folder = folder
         self.ix = whoosh_index.open_dir(str(folder), readonly=True)
-        vocabulary = json.loads((folder / VOCABULARY_FILE).read_text(encoding="utf-8"))
+        vocabulary = index_folder.read_vocabulary(folder)
         self.speller = Speller(vocabulary)
-        synonyms_path = folder / SYNONYMS_FILE
-        groups = json.loads(synonyms_path.read_text(encoding="utf-8")) if synonyms_path.exists() else []
-        self.synonyms = Synonyms(groups)
+        self.synonyms = Synonyms(index_folder.read_synonyms(folder))
         self.local = threading.local()
         self.searchers: list = []
         self.lock = threading.Lock()
@@ -243,7 +181,7 @@ class _Generation:
                 with self.lock:
                     self.searchers.append(fresh)
                 self.local.searcher = searcher = fresh
-                self.speller = Speller(json.loads((self.folder / VOCABULARY_FILE).read_text(encoding="utf-8")))
+                self.speller = Speller(index_folder.read_vocabulary(self.folder))
         return searcher
 
     def close(self) -> None:
@@ -267,7 +205,7 @@ class SearchIndex:
         self._checked = time.monotonic()
 
     @classmethod
-    def open(cls, index_dir: str | Path, tuning: Tuning | None = None) -> "SearchIndex":
+    def open(cls, index_dir: str | Path, tuning: Tuning | None = None) -> SearchIndex:
         """Open the index built by `build_index` (once per process, not per request)."""
         return cls(Path(index_dir).absolute(), tuning or Tuning())
 
@@ -292,7 +230,9 @@ class SearchIndex:
     def documents(self) -> list[tuple[str, str, str]]:
         """(path, title, url) of every indexed article, in path order."""
         searcher = self._current().searcher(self.weighting)
-        found = [(fields["path"], fields["data"]["title"], fields["data"]["url"]) for fields in searcher.all_stored_fields()]
+        found = [
+            (fields["path"], fields["data"]["title"], fields["data"]["url"]) for fields in searcher.all_stored_fields()
+        ]
         return sorted(found)
 
     def close(self) -> None:
@@ -321,8 +261,13 @@ def _known(searcher, word: str) -> bool:
 
 def _concept(searcher, word: str, weight: float, tuning: Tuning):
     """One query word searched in every weighted field that has it; None when no field has it."""
-    subqueries = [Term(f, t, boost=getattr(tuning, f) * weight) for f in FIELDS if getattr(tuning, f) > 0
-                  for t in _terms(f, word) if searcher.doc_frequency(f, t)]
+    subqueries = [
+        Term(f, t, boost=getattr(tuning, f) * weight)
+        for f in FIELDS
+        if getattr(tuning, f) > 0
+        for t in _terms(f, word)
+        if searcher.doc_frequency(f, t)
+    ]
     if not subqueries:
         return None
     # A word in most articles ranks none of them but costs the most to score: leave it out.
@@ -341,7 +286,7 @@ def _or(searcher, subqueries, scale=None):
     """An OR query: an array union for small indexes, a tree (which skips) for large ones.
 
     Whoosh chooses by the size of each segment; a large build has two segments (see
-    `_writer_options`), so the choice is made here by the size of the whole index.
+    `ranking.tuning.writer_options`), so the choice is made here by the size of the whole index.
     """
     query = Or(subqueries, scale=scale)
     if searcher.doc_count_all() > LARGE_INDEX:

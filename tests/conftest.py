@@ -36,10 +36,18 @@ def kb_dir(tmp_path) -> Path:
 
 def make_app(kb_dir: Path, data_dir: Path, index_dir: Path | None, **config):
     """An app on this knowledge base, with a fresh data dir; CSRF stays on."""
-    settings = {"TESTING": True, "KB": str(kb_dir), "DATA_DIR": str(data_dir), "SECRET_KEY": "test-secret",
-                "INDEX_DIR": str(index_dir) if index_dir else str(data_dir / "index"),
-                "FILING_RATE_LIMIT": "1000 per minute", "SUBMISSION_RATE_LIMIT": "1000 per minute", "OUTBOX_WORKER": False,
-                "APPLICATION_ROOT": "/support", "SERVER_NAME": "localhost"}
+    settings = {
+        "TESTING": True,
+        "KB": str(kb_dir),
+        "DATA_DIR": str(data_dir),
+        "SECRET_KEY": "test-secret",
+        "INDEX_DIR": str(index_dir) if index_dir else str(data_dir / "index"),
+        "FILING_RATE_LIMIT": "1000 per minute",
+        "SUBMISSION_RATE_LIMIT": "1000 per minute",
+        "OUTBOX_WORKER": False,
+        "APPLICATION_ROOT": "/support",
+        "SERVER_NAME": "localhost",
+    }
     settings.update(config)
     return create_app(settings)
 
@@ -74,13 +82,26 @@ GOOD_PROBLEM = {
 }
 GOOD_FIELDS = {
     "problem": GOOD_PROBLEM,
-    "question": {"question": "How do I give bonus points for quizzes finished early?", "organisation": "Springfield University", "plan": "standard"},
-    "feature-request": {"feature_description": "Bonus points for quizzes completed before the due date.",
-                        "business_justification": "Most quizzes are completed on the last day; a bonus would spread the load.",
-                        "current_workaround": "We add points by hand every Friday.", "beta_interest": "Yes",
-                        "organisation": "Springfield University", "plan": "enterprise"},
-    "escalate": {"case_number": "OLR-2026-000123", "escalation_reason": "The case is past its response target and 300 learners are affected now.",
-                 "escalation_trigger": "The response or resolution target was missed", "organisation": "Springfield University", "plan": "standard"},
+    "question": {
+        "question": "How do I give bonus points for quizzes finished early?",
+        "organisation": "Springfield University",
+        "plan": "standard",
+    },
+    "feature-request": {
+        "feature_description": "Bonus points for quizzes completed before the due date.",
+        "business_justification": "Most quizzes are completed on the last day; a bonus would spread the load.",
+        "current_workaround": "We add points by hand every Friday.",
+        "beta_interest": "Yes",
+        "organisation": "Springfield University",
+        "plan": "enterprise",
+    },
+    "escalate": {
+        "case_number": "OLR-2026-000123",
+        "escalation_reason": "The case is past its response target and 300 learners are affected now.",
+        "escalation_trigger": "The response or resolution target was missed",
+        "organisation": "Springfield University",
+        "plan": "standard",
+    },
 }
 
 
@@ -96,13 +117,23 @@ class SupportActions:
     def __init__(self, client):
         self.client = client
 
-    def describe(self, form: str = "problem", q: str = "Students not receiving points for quiz completions",
-                 tag: str = "HIGH", **extra):
+    def describe(
+        self,
+        form: str = "problem",
+        q: str = "Students not receiving points for quiz completions",
+        tag: str = "HIGH",
+        **extra,
+    ):
         """Step 1 sent: the suggestions page (or the form, for CRITICAL)."""
         return self.client.get(f"/{form}/suggestions", query_string=dict(q=q, tag=tag, **extra))
 
-    def open_form(self, form: str = "problem", q: str = "Students not receiving points for quiz completions",
-                  tag: str = "HIGH", **extra):
+    def open_form(
+        self,
+        form: str = "problem",
+        q: str = "Students not receiving points for quiz completions",
+        tag: str = "HIGH",
+        **extra,
+    ):
         """Steps 1 and 2, then "I still need help": the form page (200)."""
         page = self.describe(form, q, tag, **extra)
         if page.status_code == 302:
@@ -110,15 +141,27 @@ class SupportActions:
         link = re.search(r'class="button" href="([^"]+)"', page.get_data(as_text=True)).group(1)
         return self.client.get(local(link))
 
-    def form_data(self, page, form: str = "problem", tag: str = "HIGH",
-                  summary: str = "Students not receiving points for quiz completions", **overrides):
+    def form_data(
+        self,
+        page,
+        form: str = "problem",
+        tag: str = "HIGH",
+        summary: str = "Students not receiving points for quiz completions",
+        **overrides,
+    ):
         """The fields a complete request sends, with the page's tokens and any overrides."""
         data = dict(hidden(page.get_data(as_text=True)), tag=tag, summary=summary, email="admin@springfield.example")
         data.update(GOOD_FIELDS[form])
         data.update(overrides)
         return {k: v for k, v in data.items() if v is not None}
 
-    def file(self, form: str = "problem", tag: str = "HIGH", q: str = "Students not receiving points for quiz completions", **overrides):
+    def file(
+        self,
+        form: str = "problem",
+        tag: str = "HIGH",
+        q: str = "Students not receiving points for quiz completions",
+        **overrides,
+    ):
         """Walk every step and send the request; returns the response to the POST."""
         page = self.open_form(form, q, tag)
         summary = overrides.pop("summary", q)

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from deflect.delivery.channels import outbox_messages
-from deflect.policy.model import load_policy
+from deflect.policy.reader import load_policy
 from deflect.store.sqlite import Store
 from tests.loopback import SmtpServer, WebhookReceiver, receiver_handler
 
@@ -63,7 +63,11 @@ def store(tmp_path):
 
 SECTIONS = [
     ("problem_summary", "Problem summary", "Students completed quizzes in Moodle but points are not being awarded."),
-    ("steps_to_reproduce", "Steps to reproduce", "1. Student completes quiz in Course ID 123\n2. Quiz shows as completed\n3. No points"),
+    (
+        "steps_to_reproduce",
+        "Steps to reproduce",
+        "1. Student completes quiz in Course ID 123\n2. Quiz shows as completed\n3. No points",
+    ),
     ("expected_result", "Expected result", "Students receive 25 points for the quiz."),
     ("actual_result", "Actual result", "No points awarded, no error in webhook logs."),
     ("environment", "Environment", "Production"),
@@ -77,17 +81,27 @@ SECTIONS = [
 def sample_record(**overrides) -> dict:
     """Return a record shaped like the form's, for the 000 example request (no case number yet)."""
     record = {
-        "form": "problem", "form_name": "Report a problem",
-        "subject": "[HIGH] Students not receiving points for quiz completions", "tag": "HIGH",
-        "summary": "Students not receiving points for quiz completions", "priority": "high", "plan": "standard",
-        "email": "ann.lee@springfield.example", "name": "Ann Lee",
+        "form": "problem",
+        "form_name": "Report a problem",
+        "subject": "[HIGH] Students not receiving points for quiz completions",
+        "tag": "HIGH",
+        "summary": "Students not receiving points for quiz completions",
+        "priority": "high",
+        "plan": "standard",
+        "email": "ann.lee@springfield.example",
+        "name": "Ann Lee",
         "fields": [{"id": i, "label": label, "value": value} for i, label, value in SECTIONS],
         "from_page": "troubleshooting/points-not-awarded/",
-        "shown_articles": [{"title": "Points are not awarded", "url": "troubleshooting/points-not-awarded/"},
-                           {"title": "Moodle plugin set-up", "url": "integrations/moodle/"}],
-        "response_target": "8 hours", "resolution_target": "24 hours",
-        "response_due": "2026-03-03T18:00:00+00:00", "resolution_due": "2026-03-05T12:00:00+00:00",
-        "guard": [], "region": "europe",
+        "shown_articles": [
+            {"title": "Points are not awarded", "url": "troubleshooting/points-not-awarded/"},
+            {"title": "Moodle plugin set-up", "url": "integrations/moodle/"},
+        ],
+        "response_target": "8 hours",
+        "resolution_target": "24 hours",
+        "response_due": "2026-03-03T18:00:00+00:00",
+        "resolution_due": "2026-03-05T12:00:00+00:00",
+        "guard": [],
+        "region": "europe",
     }
     record.update(overrides)
     return record
@@ -97,7 +111,11 @@ def file_sample(store: Store, policy, settings: dict, **overrides) -> str:
     """File the sample request the way the app does: request and outbox in one transaction."""
     record = sample_record(**overrides)
     return store.file_request(
-        prefix=policy.case_prefix, digits=policy.case_digits, form=record["form"], subject=record["subject"],
-        email=record["email"], data=record,
+        prefix=policy.case_prefix,
+        digits=policy.case_digits,
+        form=record["form"],
+        subject=record["subject"],
+        email=record["email"],
+        data=record,
         outbox=lambda case: outbox_messages(dict(record, case_number=case), policy, settings),
     )

@@ -18,8 +18,8 @@ import stat
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from deflect.store.sqlite import FIRST_TRY, Store
 
@@ -38,8 +38,9 @@ class HeldLock:
     """Another process holding the store's write lock (`BEGIN IMMEDIATE`) until `release()`."""
 
     def __init__(self, path: Path):
-        self.process = subprocess.Popen([sys.executable, "-c", HOLDER, str(path)], stdin=subprocess.PIPE,
-                                        stdout=subprocess.PIPE, text=True)
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", HOLDER, str(path)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
         line = self.process.stdout.readline()
         assert line.strip() == "locked", f"the lock holder did not take the lock: {line!r}"
 
@@ -50,7 +51,7 @@ class HeldLock:
             self.process.wait(10)
         self.process.stdout.close()
 
-    def __enter__(self) -> "HeldLock":
+    def __enter__(self) -> HeldLock:
         return self
 
     def __exit__(self, *exc) -> None:

@@ -44,8 +44,9 @@ class Customer:
         self.email = f"admin{number}@springfield.example"  # a mailbox each: confirmation caps count per mailbox
         self.cookies: dict[str, str] = {}
 
-    def request(self, method: str, path: str, body: bytes | None = None, content_type: str | None = None,
-                timeout: float = 30) -> Answer:
+    def request(
+        self, method: str, path: str, body: bytes | None = None, content_type: str | None = None, timeout: float = 30
+    ) -> Answer:
         """Send one request on a fresh connection; keep the cookies the server sets."""
         headers = {"Content-Type": content_type} if content_type else {}
         if self.cookies:

@@ -43,7 +43,7 @@ class Received:
 class _Handler:
     """aiosmtpd handler: records accepted messages; scripted refusals and delays."""
 
-    def __init__(self, server: "SmtpServer"):
+    def __init__(self, server: SmtpServer):
         self.server = server
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
@@ -81,7 +81,7 @@ class SmtpServer:
     def url(self) -> str:
         return f"smtp://127.0.0.1:{self.port}?timeout=5"
 
-    def start(self) -> "SmtpServer":
+    def start(self) -> SmtpServer:
         self._controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port, ready_timeout=10)
         self._controller.start()
         return self
@@ -107,8 +107,10 @@ class SmtpServer:
             if len(found) >= count or time.monotonic() > deadline:
                 break
             time.sleep(0.2)
-        assert len(found) >= count, (f"expected {count} message(s) within {timeout} s; the SMTP server got: "
-                                     + "; ".join(f"{r.message['Subject']!r} to {r.rcpt_tos}" for r in self.received))
+        assert len(found) >= count, (
+            f"expected {count} message(s) within {timeout} s; the SMTP server got: "
+            + "; ".join(f"{r.message['Subject']!r} to {r.rcpt_tos}" for r in self.received)
+        )
         return found
 
 
@@ -136,6 +138,7 @@ class WebhookReceiver:
 
 def receiver_handler(receiver: WebhookReceiver):
     """The request handler class of a webhook receiver."""
+
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self):
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
@@ -148,4 +151,5 @@ def receiver_handler(receiver: WebhookReceiver):
 
         def log_message(self, *args):
             pass
+
     return Handler

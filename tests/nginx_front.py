@@ -47,7 +47,9 @@ def nginx_binary() -> str:
     """Debian's nginx; skip (or fail under CI=true) with the command that installs it."""
     found = shutil.which("nginx") or ("/usr/sbin/nginx" if os.access("/usr/sbin/nginx", os.X_OK) else None)
     if found is None:
-        message = "nginx is not installed: run scripts/test (it installs Debian's nginx) or `sudo apt-get install nginx`"
+        message = (
+            "nginx is not installed: run scripts/test (it installs Debian's nginx) or `sudo apt-get install nginx`"
+        )
         if os.environ.get("CI", "").strip().lower() in ("true", "1", "yes"):
             pytest.fail(f"CI=true: {message}", pytrace=False)
         pytest.skip(message)
@@ -63,9 +65,14 @@ def documented_config(port: int, site: Path, app_port: int, tls: tuple[Path, Pat
     listen = f"listen 127.0.0.1:{port};"
     if tls:
         listen = f"listen 127.0.0.1:{port} ssl;\n    ssl_certificate {tls[0]};\n    ssl_certificate_key {tls[1]};"
-    for line, replacement in (("listen 80;", listen), ("root /srv/deflect/site;", f"root {site};"),
-                              ("server 127.0.0.1:8000;", f"server 127.0.0.1:{app_port};")):
-        assert text.count(line) == 1, f"{DOCUMENTED.name} no longer has exactly one {line!r}: update tests/nginx_front.py"
+    for line, replacement in (
+        ("listen 80;", listen),
+        ("root /srv/deflect/site;", f"root {site};"),
+        ("server 127.0.0.1:8000;", f"server 127.0.0.1:{app_port};"),
+    ):
+        assert text.count(line) == 1, (
+            f"{DOCUMENTED.name} no longer has exactly one {line!r}: update tests/nginx_front.py"
+        )
         text = text.replace(line, replacement)
     return text
 
@@ -97,14 +104,34 @@ class Nginx:
 def self_signed_certificate(folder: Path) -> tuple[Path, Path]:
     """A certificate for 127.0.0.1 and its key, made by openssl (Debian's), valid for a day."""
     cert, key = folder / "cert.pem", folder / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
-                    "-addext", "subjectAltName=IP:127.0.0.1",
-                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )
     return cert, key
 
 
-def start_nginx(folder: Path, site: Path, app_port: int, timeout: float = 15,
-                tls: tuple[Path, Path] | None = None) -> Nginx:
+def start_nginx(
+    folder: Path, site: Path, app_port: int, timeout: float = 15, tls: tuple[Path, Path] | None = None
+) -> Nginx:
     """Run nginx with the documented config on a free loopback port, in front of 127.0.0.1:app_port."""
     from tests.loopback import free_port
 
@@ -121,8 +148,10 @@ def start_nginx(folder: Path, site: Path, app_port: int, timeout: float = 15,
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"nginx exited with {process.returncode}: "
-                               f"{(folder / 'stderr.log').read_text(errors='replace')}\n{nginx.error_log()}")
+            raise RuntimeError(
+                f"nginx exited with {process.returncode}: "
+                f"{(folder / 'stderr.log').read_text(errors='replace')}\n{nginx.error_log()}"
+            )
         try:
             socket.create_connection(("127.0.0.1", port), timeout=1).close()
             return nginx

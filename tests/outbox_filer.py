@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from deflect.policy.model import load_policy
+from deflect.policy.reader import load_policy
 from deflect.store.sqlite import Store
 from tests.delivery_fixtures import ROOT, file_sample
 

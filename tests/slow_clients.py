@@ -17,14 +17,15 @@ class Slowloris:
     """`count` connections that each send one byte of a never-ending header every `every` seconds."""
 
     def __init__(self, host: str, port: int, count: int, every: float = 5.0, source: str = "127.0.0.1"):
-        self.sockets = [socket.create_connection((host, port), timeout=5, source_address=(source, 0))
-                        for _ in range(count)]
+        self.sockets = [
+            socket.create_connection((host, port), timeout=5, source_address=(source, 0)) for _ in range(count)
+        ]
         self.closed: set[int] = set()
         self.every, self.sent = every, 0
         self.stopping = threading.Event()
         self.thread = threading.Thread(target=self._trickle, daemon=True)
 
-    def start(self) -> "Slowloris":
+    def start(self) -> Slowloris:
         self.thread.start()
         return self
 
@@ -33,7 +34,7 @@ class Slowloris:
             for number, sock in enumerate(self.sockets):
                 if number not in self.closed:
                     try:
-                        sock.sendall(HEADER[self.sent:self.sent + 1])
+                        sock.sendall(HEADER[self.sent : self.sent + 1])
                     except OSError:
                         self.closed.add(number)
             self.sent += 1
@@ -70,8 +71,9 @@ def answer_time(url: str, limit: float = 2.0) -> float:
     return time.monotonic() - started
 
 
-def raw_request(host: str, port: int, head: bytes, body: bytes = b"", wait: float = 10.0,
-                source: str = "127.0.0.1") -> bytes:
+def raw_request(
+    host: str, port: int, head: bytes, body: bytes = b"", wait: float = 10.0, source: str = "127.0.0.1"
+) -> bytes:
     """Send a request's head (and some body) on a fresh connection; return what came back in `wait` s."""
     with socket.create_connection((host, port), timeout=wait, source_address=(source, 0)) as sock:
         sock.sendall(head + body)

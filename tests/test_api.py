@@ -36,7 +36,13 @@ def test_forms_in_the_contract_shape(client):
     assert [f["id"] for f in forms] == ["problem", "question", "feature-request", "escalate"]
     assert set(forms[0]) == {"id", "name", "description", "fields"}
     plan = next(f for f in forms[0]["fields"] if f["id"] == "plan")
-    assert plan == {"id": "plan", "type": "dropdown", "label": "Plan", "required": True, "options": ["standard", "enterprise"]}
+    assert plan == {
+        "id": "plan",
+        "type": "dropdown",
+        "label": "Plan",
+        "required": True,
+        "options": ["standard", "enterprise"],
+    }
 
 
 def test_each_form_is_published_as_json_schema(client):
@@ -75,13 +81,16 @@ def test_a_forged_token_is_refused(client):
     assert client.post("/api/requests", json=body(deflect_token="forged.token.here")).status_code == 428
 
 
-@pytest.mark.parametrize("subject, expected", [
-    ("[high] x", "write the tag in capitals: [HIGH]"),
-    ("[high] x", "Also the summary has 1 character; describe the problem in 10 to 120"),
-    ("[HIHG] Points missing", "did you mean [HIGH]? Write [HIGH] Points missing"),
-    ("Points missing for quizzes", "start with a tag in brackets"),
-    ("[HIGH] Points\r\nBcc: x@example.com", "on one line"),
-])
+@pytest.mark.parametrize(
+    "subject, expected",
+    [
+        ("[high] x", "write the tag in capitals: [HIGH]"),
+        ("[high] x", "Also the summary has 1 character; describe the problem in 10 to 120"),
+        ("[HIHG] Points missing", "did you mean [HIGH]? Write [HIGH] Points missing"),
+        ("Points missing for quizzes", "start with a tag in brackets"),
+        ("[HIGH] Points\r\nBcc: x@example.com", "on one line"),
+    ],
+)
 def test_bad_subjects_get_422_with_the_fix(client, subject, expected):
     reply = file(client, body(subject=subject))
     assert reply.status_code == 422
@@ -117,10 +126,13 @@ def test_a_phone_number_needs_confirmation(app, client):
     assert confirmed.status_code == 201
 
 
-@pytest.mark.parametrize("fields", [
-    {"problem_summary": ["Students completed quizzes but got no points."]},
-    {"organisation": ["Springfield University"]},
-])
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"problem_summary": ["Students completed quizzes but got no points."]},
+        {"organisation": ["Springfield University"]},
+    ],
+)
 def test_a_list_for_a_text_field_is_named_not_a_server_error(client, fields):
     reply = file(client, body(fields=fields))
     [(key, message)] = reply.get_json()["errors"].items()
@@ -128,12 +140,15 @@ def test_a_list_for_a_text_field_is_named_not_a_server_error(client, fields):
     assert key == next(iter(fields)) and "send text (one string)" in message
 
 
-@pytest.mark.parametrize("changes, key", [
-    ({"fields": {"impact": "200 learners \ud800 affected"}}, "impact"),
-    ({"subject": SUBJECT + " \ud800"}, "subject"),
-    ({"name": "Jane \udc00"}, "name"),
-    ({"deflect_token": "\ud800"}, "deflect_token"),
-])
+@pytest.mark.parametrize(
+    "changes, key",
+    [
+        ({"fields": {"impact": "200 learners \ud800 affected"}}, "impact"),
+        ({"subject": SUBJECT + " \ud800"}, "subject"),
+        ({"name": "Jane \udc00"}, "name"),
+        ({"deflect_token": "\ud800"}, "deflect_token"),
+    ],
+)
 def test_a_lone_surrogate_in_the_json_is_named_not_a_server_error(client, changes, key):
     reply = file(client, body(**changes))
     assert reply.status_code == 422
@@ -145,9 +160,15 @@ def test_page_feedback_with_a_lone_surrogate_is_refused(client):
     assert reply.status_code == 422 and "page" in reply.get_json()["errors"]
 
 
-@pytest.mark.parametrize("payload, status", [
-    ([], 400), ("text", 400), ({"form": 5}, 422), ({"form": "nope", "subject": SUBJECT, "email": "a@b.io"}, 422),
-])
+@pytest.mark.parametrize(
+    "payload, status",
+    [
+        ([], 400),
+        ("text", 400),
+        ({"form": 5}, 422),
+        ({"form": "nope", "subject": SUBJECT, "email": "a@b.io"}, 422),
+    ],
+)
 def test_malformed_bodies(client, payload, status):
     assert client.post("/api/requests", json=payload).status_code == status
 
@@ -171,12 +192,15 @@ def test_an_oversized_body_is_413(client):
     assert reply.status_code == 413 and "errors" in reply.get_json()
 
 
-@pytest.mark.parametrize("payload, status", [
-    ({"page": "faq/accounts/reset-password/", "helpful": True}, 201),
-    ({"page": "faq/", "helpful": "yes"}, 422),
-    ({"page": "", "helpful": False}, 422),
-    ({"page": "a\nb", "helpful": False}, 422),
-    ([1, 2], 422),
-])
+@pytest.mark.parametrize(
+    "payload, status",
+    [
+        ({"page": "faq/accounts/reset-password/", "helpful": True}, 201),
+        ({"page": "faq/", "helpful": "yes"}, 422),
+        ({"page": "", "helpful": False}, 422),
+        ({"page": "a\nb", "helpful": False}, 422),
+        ([1, 2], 422),
+    ],
+)
 def test_page_feedback(client, payload, status):
     assert client.post("/api/feedback", json=payload).status_code == status

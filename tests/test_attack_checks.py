@@ -13,7 +13,7 @@ from benchmarks.attack_client import Answer
 from benchmarks.attack_inputs import MARKERS, Probe
 from benchmarks.attack_mail import header_lines, inspect
 from deflect.delivery.channels import outbox_messages
-from deflect.policy.model import load_policy
+from deflect.policy.reader import load_policy
 from tests.delivery_fixtures import ROOT, sample_record
 
 POLICY = load_policy(ROOT / "kb" / "support.yml")
@@ -40,7 +40,7 @@ def slipped_in(data: bytes, line: bytes) -> bytes:
     """The message with one more header line right after its Subject."""
     head, _, body = data.partition(b"\r\n\r\n")
     lines = head.split(b"\r\n")
-    at = next(i for i, l in enumerate(lines) if l.lower().startswith(b"subject:")) + 1
+    at = next(i for i, text in enumerate(lines) if text.lower().startswith(b"subject:")) + 1
     return b"\r\n".join(lines[:at] + [line] + lines[at:]) + b"\r\n\r\n" + body
 
 
@@ -49,15 +49,18 @@ def test_a_message_as_deflect_builds_it_passes(channel):
     assert findings(*built(channel)) == []
 
 
-@pytest.mark.parametrize(("line", "kind"), [
-    (b"Bcc: victim@evil.test", "recipient"),
-    (b"Bcc: victim@evil.test", "header"),
-    (b"Reply-To: victim@evil.test", "recipient"),
-    (b"Subject: a second subject", "header"),
-    (b"X-Priority: 1", "header"),
-    (b"Content-Type: text/html", "mime"),
-    (b"Comments: =?utf-8?q?a=0D=0ABcc=3A_victim=40evil=2Etest?=", "header"),
-])
+@pytest.mark.parametrize(
+    ("line", "kind"),
+    [
+        (b"Bcc: victim@evil.test", "recipient"),
+        (b"Bcc: victim@evil.test", "header"),
+        (b"Reply-To: victim@evil.test", "recipient"),
+        (b"Subject: a second subject", "header"),
+        (b"X-Priority: 1", "header"),
+        (b"Content-Type: text/html", "mime"),
+        (b"Comments: =?utf-8?q?a=0D=0ABcc=3A_victim=40evil=2Etest?=", "header"),
+    ],
+)
 def test_a_header_line_input_added_is_caught(line, kind):
     data, rcpt_tos = built("support")
     assert kind in {f.kind for f in findings(slipped_in(data, line), rcpt_tos)}
@@ -95,7 +98,16 @@ def test_500s_slow_answers_and_silence_are_caught():
 
 
 def test_a_reproducer_file_holds_the_probe_byte_for_byte():
-    probe = Probe("POST /support/<form>/request", "POST", b"/support/problem/request?\xff\r\n",
-                  [(b"X-Odd", b"\x00\xfe")], b"\xed\xa0\x80 body", step="form", form="problem",
-                  fields=[(b"name", "Ann \u202e".encode())], tokens=("csrf_token",), typed_emails=("a@b.test",))
+    probe = Probe(
+        "POST /support/<form>/request",
+        "POST",
+        b"/support/problem/request?\xff\r\n",
+        [(b"X-Odd", b"\x00\xfe")],
+        b"\xed\xa0\x80 body",
+        step="form",
+        form="problem",
+        fields=[(b"name", "Ann \u202e".encode())],
+        tokens=("csrf_token",),
+        typed_emails=("a@b.test",),
+    )
     assert Probe.from_json(probe.to_json()) == probe

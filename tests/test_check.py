@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from deflect.site.check import run_checks
 from deflect.cli import main
+from deflect.site.check import run_checks
 from tests.kb_copies import PROJECT, copy_kb
 
 ARTICLE = "faq/accounts/reset-password.md"
@@ -47,11 +47,16 @@ def unknown_tag(kb):
 
 def leave_out_of_nav(kb):
     (kb.docs / "faq/accounts/new-article.md").write_text(
-        (kb.docs / ARTICLE).read_text().replace("title: ", "title: A new article about ", 1))
+        (kb.docs / ARTICLE).read_text().replace("title: ", "title: A new article about ", 1)
+    )
 
 
 def break_anchor(kb):
-    edit(kb.docs / ARTICLE, "](../../troubleshooting/sso-sign-in-failures.md", "](../../troubleshooting/sso-sign-in-failures.md#no-such-heading")
+    edit(
+        kb.docs / ARTICLE,
+        "](../../troubleshooting/sso-sign-in-failures.md",
+        "](../../troubleshooting/sso-sign-in-failures.md#no-such-heading",
+    )
 
 
 def duplicate_title(kb):
@@ -72,8 +77,11 @@ def unknown_directive(kb):
 
 
 def break_form(kb):
-    edit(kb.forms / "question.yml", "    validations:\n      required: true\n      min_length: 15",
-         "    validations:\n      requird: true\n      min_length: 15")
+    edit(
+        kb.forms / "question.yml",
+        "    validations:\n      required: true\n      min_length: 15",
+        "    validations:\n      requird: true\n      min_length: 15",
+    )
 
 
 def break_synonyms(kb):

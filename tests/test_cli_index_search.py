@@ -18,16 +18,20 @@ def test_index_then_search_json_prints_one_line_per_query_in_the_contract_shape(
     built = runner.invoke(main, ["index", "--docs", str(docs), "--index", str(tmp_path / "ix")])
     assert built.exit_code == 0, built.output
 
-    found = runner.invoke(main, ["search", "--index", str(tmp_path / "ix"), "--json", "--limit", "1",
-                                 "forgot my pasword", "money back"])
+    found = runner.invoke(
+        main, ["search", "--index", str(tmp_path / "ix"), "--json", "--limit", "1", "forgot my pasword", "money back"]
+    )
     assert found.exit_code == 0, found.output
     lines = [json.loads(line) for line in found.stdout.splitlines()]
     assert [line["query"] for line in lines] == ["forgot my pasword", "money back"]
     assert set(lines[0]) == {"query", "results"}
     first = lines[0]["results"][0]
     assert set(first) == {"path", "title", "url", "score", "snippet"}
-    assert (first["path"], first["title"], first["url"]) == ("faq/reset-password.md", "Reset your password",
-                                                            "faq/reset-password/")
+    assert (first["path"], first["title"], first["url"]) == (
+        "faq/reset-password.md",
+        "Reset your password",
+        "faq/reset-password/",
+    )
     assert isinstance(first["score"], float)
     assert lines[1]["results"][0]["title"] == "Refunds"
 

@@ -6,22 +6,57 @@ import email
 import email.policy
 
 import pytest
-from hypothesis import given, settings as hyp_settings, strategies as st
+from hypothesis import given
+from hypothesis import settings as hyp_settings
+from hypothesis import strategies as st
 
 from deflect.delivery import messages
 from deflect.delivery.channels import outbox_messages
-from deflect.policy.model import load_policy
+from deflect.policy.reader import load_policy
 from tests.delivery_fixtures import ROOT, SECTIONS, sample_record
 
 POLICY = load_policy(ROOT / "kb" / "support.yml")
 
-SUPPORT_HEADERS = {"from", "date", "message-id", "to", "subject", "reply-to", "x-deflect-case",
-                   "content-type", "content-transfer-encoding", "mime-version"}
-CUSTOMER_HEADERS = {"from", "date", "message-id", "to", "subject", "reply-to", "references", "auto-submitted",
-                    "content-type", "content-transfer-encoding", "mime-version"}
-ORDER = ["Problem summary", "Steps to reproduce", "Expected result", "Actual result", "Environment", "Impact",
-         "LMS and version", "Organisation", "Plan", "Came from article", "Articles shown", "Response due",
-         "Resolution due"]
+SUPPORT_HEADERS = {
+    "from",
+    "date",
+    "message-id",
+    "to",
+    "subject",
+    "reply-to",
+    "x-deflect-case",
+    "content-type",
+    "content-transfer-encoding",
+    "mime-version",
+}
+CUSTOMER_HEADERS = {
+    "from",
+    "date",
+    "message-id",
+    "to",
+    "subject",
+    "reply-to",
+    "references",
+    "auto-submitted",
+    "content-type",
+    "content-transfer-encoding",
+    "mime-version",
+}
+ORDER = [
+    "Problem summary",
+    "Steps to reproduce",
+    "Expected result",
+    "Actual result",
+    "Environment",
+    "Impact",
+    "LMS and version",
+    "Organisation",
+    "Plan",
+    "Came from article",
+    "Articles shown",
+    "Response due",
+    "Resolution due",
+]
 
 
 def entries(policy, **overrides) -> dict:
@@ -68,12 +103,18 @@ def test_six_sections_come_first_whatever_the_form_order(policy):
     assert positions(body, ORDER) == sorted(positions(body, ORDER))
 
 
-@pytest.mark.parametrize(("overrides", "to"), [
-    ({"subject": "[CRITICAL] Nothing awarded anywhere", "tag": "CRITICAL", "priority": "critical"}, "urgent@orbit-rewards.example"),
-    ({"form": "feature-request"}, "product@orbit-rewards.example"),
-    ({"plan": "enterprise"}, "priority@orbit-rewards.example"),
-    ({}, "support@orbit-rewards.example"),
-])
+@pytest.mark.parametrize(
+    ("overrides", "to"),
+    [
+        (
+            {"subject": "[CRITICAL] Nothing awarded anywhere", "tag": "CRITICAL", "priority": "critical"},
+            "urgent@orbit-rewards.example",
+        ),
+        ({"form": "feature-request"}, "product@orbit-rewards.example"),
+        ({"plan": "enterprise"}, "priority@orbit-rewards.example"),
+        ({}, "support@orbit-rewards.example"),
+    ],
+)
 def test_routes_pick_the_department(policy, overrides, to):
     payload = entries(policy, **overrides)["support"]
     assert payload["to"] == [to] and parse(payload)["To"] == to
@@ -109,7 +150,7 @@ INJECTIONS = [
     {"subject": "[HIGH] Points\rContent-Type: text/html"},
     {"name": "Ann\r\nBcc: everyone@evil.example"},
     {"name": "Eve <eve@evil.example>, Bcc: x@evil.example"},
-    {"name": "\"Ann\" <ann@x>\nReply-To: eve@evil.example"},
+    {"name": '"Ann" <ann@x>\nReply-To: eve@evil.example'},
     {"email": "ann@springfield.example\r\nBcc: everyone@evil.example"},
     {"email": "ann@springfield.example, eve@evil.example"},
     {"email": "Bcc: eve@evil.example"},
@@ -130,7 +171,9 @@ def test_no_input_adds_a_header(policy, overrides):
         assert found["customer"]["to"] == ["ann.lee@springfield.example"]
         assert [a.addr_spec for a in customer["To"].addresses] == ["ann.lee@springfield.example"]
     assert [a.addr_spec for a in (support["Reply-To"].addresses if support["Reply-To"] else [])] in (
-        ["ann.lee@springfield.example"], [])
+        ["ann.lee@springfield.example"],
+        [],
+    )
 
 
 def test_unusable_email_gets_no_reply_to_and_no_confirmation(policy):
@@ -156,23 +199,29 @@ def test_any_subject_and_name_stay_in_their_headers(subject, name):
     assert "".join(parsed["Reply-To"].addresses[0].display_name.split()) == "".join(messages.header_text(name).split())
 
 
-@pytest.mark.parametrize("subject", [
-    "[HIGH] " + "Students not receiving points for quiz completions " * 2 + "in three courses at once",
-    "[MEDIUM] Punkte für Quizze kommen bei Schülerinnen nicht an, Kurs Übung 12 (Moodle 4.1)",
-    "[LOW] Typo in the learner dashboard: a colon: and a long line like this",
-    "[MEDIUM] Überweisung der Punkte für Quizze schlägt fehl, bitte prüfen Sie das",
-])
+@pytest.mark.parametrize(
+    "subject",
+    [
+        "[HIGH] " + "Students not receiving points for quiz completions " * 2 + "in three courses at once",
+        "[MEDIUM] Punkte für Quizze kommen bei Schülerinnen nicht an, Kurs Übung 12 (Moodle 4.1)",
+        "[LOW] Typo in the learner dashboard: a colon: and a long line like this",
+        "[MEDIUM] Überweisung der Punkte für Quizze schlägt fehl, bitte prüfen Sie das",
+    ],
+)
 def test_subject_arrives_exactly_as_composed(policy, subject):
     assert parse(entries(policy, subject=subject)["support"])["Subject"] == subject
 
 
-@pytest.mark.parametrize(("value", "expected"), [
-    ("plain", "plain"),
-    ("two\r\nlines", "two lines"),
-    ("tab\tand\x00nul", "tab and nul"),
-    ("  spaced   out  ", "spaced out"),
-    ("line\u2028separator", "line separator"),
-])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("plain", "plain"),
+        ("two\r\nlines", "two lines"),
+        ("tab\tand\x00nul", "tab and nul"),
+        ("  spaced   out  ", "spaced out"),
+        ("line\u2028separator", "line separator"),
+    ],
+)
 def test_header_text(value, expected):
     assert messages.header_text(value) == expected
 
@@ -195,8 +244,17 @@ def test_an_address_with_an_international_domain_gets_its_confirmation(policy):
     assert parse(found["support"])["Reply-To"].addresses[0].addr_spec == "ann@xn--bcher-kva.example"
 
 
-@pytest.mark.parametrize("address", ["@springfield.example", "ann@springfield.", "ann@.example", "ann@a..example",
-                                     "jörg@springfield.example", "ann@bad\u00a0host.example"])
+@pytest.mark.parametrize(
+    "address",
+    [
+        "@springfield.example",
+        "ann@springfield.",
+        "ann@.example",
+        "ann@a..example",
+        "jörg@springfield.example",
+        "ann@bad\u00a0host.example",
+    ],
+)
 def test_an_address_that_cannot_be_written_in_a_header_gets_no_confirmation_and_no_error(policy, address):
     found = entries(policy, email=address)
     assert "customer" not in found

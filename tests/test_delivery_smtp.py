@@ -24,6 +24,7 @@ def deliver(store, settings, backoff=QUICK):
 def settle(store, settings):
     """Run passes until nothing is due; backoff is short, so waiting messages come due quickly."""
     import time
+
     for _ in range(200):
         deliver(store, settings)
         if not store.list_outbox(("pending",)):
@@ -32,21 +33,27 @@ def settle(store, settings):
     raise AssertionError(f"still pending: {store.list_outbox(('pending',))}")
 
 
-@pytest.mark.parametrize(("url", "expected"), [
-    ("smtp://mail.example:2525", SmtpUrl("smtp", "mail.example", 2525)),
-    ("smtp://mail.example", SmtpUrl("smtp", "mail.example", 25)),
-    ("smtps://u%40x:p%3Ass@mail.example", SmtpUrl("smtps", "mail.example", 465, "u@x", "p:ss")),
-    ("smtp://user:pass@mail.example:587?starttls=1", SmtpUrl("smtp", "mail.example", 587, "user", "pass", True)),
-    ("smtp://mail.example:25?timeout=5", SmtpUrl("smtp", "mail.example", 25, timeout=5.0)),
-])
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("smtp://mail.example:2525", SmtpUrl("smtp", "mail.example", 2525)),
+        ("smtp://mail.example", SmtpUrl("smtp", "mail.example", 25)),
+        ("smtps://u%40x:p%3Ass@mail.example", SmtpUrl("smtps", "mail.example", 465, "u@x", "p:ss")),
+        ("smtp://user:pass@mail.example:587?starttls=1", SmtpUrl("smtp", "mail.example", 587, "user", "pass", True)),
+        ("smtp://mail.example:25?timeout=5", SmtpUrl("smtp", "mail.example", 25, timeout=5.0)),
+    ],
+)
 def test_parse_smtp_url(url, expected):
     assert parse_smtp_url(url) == expected
 
 
-@pytest.mark.parametrize(("url", "message"), [
-    ("http://mail.example", "must start with smtp:// or smtps://"),
-    ("smtp://", "has no host"),
-])
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("http://mail.example", "must start with smtp:// or smtps://"),
+        ("smtp://", "has no host"),
+    ],
+)
 def test_bad_smtp_url_says_what_is_wrong(url, message):
     with pytest.raises(ValueError, match=message):
         parse_smtp_url(url)
@@ -83,8 +90,10 @@ def test_mail_server_down_at_filing_then_started(store, policy, stopped_smtp_ser
     settle(store, settings)
     for _ in range(3):
         deliver(store, settings)
-    assert sorted(stopped_smtp_server.message_ids()) == [f"<{case}.customer@orbit-rewards.example>",
-                                                         f"<{case}.support@orbit-rewards.example>"]
+    assert sorted(stopped_smtp_server.message_ids()) == [
+        f"<{case}.customer@orbit-rewards.example>",
+        f"<{case}.support@orbit-rewards.example>",
+    ]
     assert {e.status for e in store.list_outbox()} == {"delivered"}
 
 
@@ -135,8 +144,14 @@ def test_without_smtp_url_messages_are_eml_files(store, policy, tmp_path):
 
 def test_header_injection_never_reaches_the_server_as_a_header(store, policy, smtp_server):
     settings = {"DEFLECT_SMTP_URL": smtp_server.url}
-    file_sample(store, policy, settings, subject="[HIGH] Points\r\nBcc: everyone@evil.example",
-                name="Ann\r\nX-Injected: yes", email="ann.lee@springfield.example")
+    file_sample(
+        store,
+        policy,
+        settings,
+        subject="[HIGH] Points\r\nBcc: everyone@evil.example",
+        name="Ann\r\nX-Injected: yes",
+        email="ann.lee@springfield.example",
+    )
     deliver(store, settings)
     for received in smtp_server.received:
         names = {k.lower() for k in received.message.keys()}
@@ -150,6 +165,7 @@ def test_header_injection_never_reaches_the_server_as_a_header(store, policy, sm
 def test_an_eml_file_of_another_request_is_never_overwritten(policy, tmp_path):
     """A store started afresh numbers from 1 again; the earlier case's files in var/mail/ stay as they were."""
     from deflect.store.sqlite import Store
+
     settings = {"DEFLECT_DATA_DIR": str(tmp_path / "var")}
     first = Store(tmp_path / "old.sqlite3").migrate()
     case = file_sample(first, policy, settings, subject="[HIGH] The first request")
@@ -161,8 +177,11 @@ def test_an_eml_file_of_another_request_is_never_overwritten(policy, tmp_path):
     assert len(deliver(second, settings).delivered) == 2
     after = {p.name: p.read_bytes() for p in folder.iterdir()}
     assert {name: after[name] for name in before} == before
-    subjects = sorted(email.message_from_bytes(data, policy=email.policy.default)["Subject"]
-                      for name, data in after.items() if ".support" in name)
+    subjects = sorted(
+        email.message_from_bytes(data, policy=email.policy.default)["Subject"]
+        for name, data in after.items()
+        if ".support" in name
+    )
     assert subjects == ["[HIGH] The first request", "[HIGH] The second request"]
 
 
@@ -173,14 +192,17 @@ def test_writing_the_same_message_again_leaves_one_file(store, policy, tmp_path)
     deliver(store, settings)
     for entry in store.list_outbox():
         senders_for(settings)[entry.channel](entry)  # as if the first write had not been recorded
-    assert sorted(p.name for p in (tmp_path / "var" / "mail").iterdir()) == [f"{case}.customer.eml",
-                                                                            f"{case}.support.eml"]
+    assert sorted(p.name for p in (tmp_path / "var" / "mail").iterdir()) == [
+        f"{case}.customer.eml",
+        f"{case}.support.eml",
+    ]
 
 
 def test_an_address_smtp_cannot_carry_fails_at_once_with_the_reason(smtp_server):
     """A non-ASCII mailbox (say a route in support.yml) is not worth twelve retries."""
     from deflect.delivery.errors import SendError
     from deflect.delivery.smtp import send_smtp
+
     with pytest.raises(SendError) as caught:
         send_smtp(parse_smtp_url(smtp_server.url), SUPPORT, ["jörg@orbit-rewards.example"], "Subject: x\r\n\r\nx\r\n")
     assert caught.value.permanent and "jörg@orbit-rewards.example" in caught.value.reason

@@ -28,6 +28,7 @@ def running_app(kb_dir, kb_index, tmp_path):
     def build(**config):
         made.append(make_app(kb_dir, tmp_path / "var", kb_index, OUTBOX_WORKER=True, OUTBOX_INTERVAL=0.05, **config))
         return made[-1]
+
     yield build
     for app in made:
         app.extensions["deflect_outbox"].stop()
@@ -59,8 +60,14 @@ def test_request_arrives_at_the_smtp_server_in_the_agreed_shape(running_app, smt
     body = message.get_content().replace("\r\n", "\n")
     fields = {f["id"]: f for f in record["fields"]}
     others = [i for i in fields if i not in CORE + ["organisation", "plan"]]
-    labels = [fields[i]["label"] for i in CORE + others] + ["Organisation", "Plan", "Came from article",
-                                                           "Articles shown", "Response due", "Resolution due"]
+    labels = [fields[i]["label"] for i in CORE + others] + [
+        "Organisation",
+        "Plan",
+        "Came from article",
+        "Articles shown",
+        "Response due",
+        "Resolution due",
+    ]
     at = [body.find("\n" + label) for label in labels]
     assert -1 not in at, body
     assert at == sorted(at), body

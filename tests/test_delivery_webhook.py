@@ -45,8 +45,14 @@ def test_request_arrives_signed_with_its_case_as_idempotency_key(store, policy, 
     assert document["subject"] == "[HIGH] Students not receiving points for quiz completions"
     assert document["customer"]["email"] == "ann.lee@springfield.example"
     assert document["route"] == "support@orbit-rewards.example"
-    assert [f["id"] for f in document["fields"]][:6] == ["problem_summary", "steps_to_reproduce", "expected_result",
-                                                        "actual_result", "environment", "impact"]
+    assert [f["id"] for f in document["fields"]][:6] == [
+        "problem_summary",
+        "steps_to_reproduce",
+        "expected_result",
+        "actual_result",
+        "environment",
+        "impact",
+    ]
 
 
 def test_500_then_200_is_retried_and_delivered_once(store, policy, webhook_receiver, tmp_path):
@@ -64,10 +70,19 @@ def test_500_then_200_is_retried_and_delivered_once(store, policy, webhook_recei
     assert verified_by_the_docs(second) and verified_by_the_reference_library(second)
 
 
-@pytest.mark.parametrize(("status", "outcome"), [
-    (400, "failed"), (401, "failed"), (404, "failed"), (422, "failed"),
-    (408, "pending"), (429, "pending"), (502, "pending"), (503, "pending"),
-])
+@pytest.mark.parametrize(
+    ("status", "outcome"),
+    [
+        (400, "failed"),
+        (401, "failed"),
+        (404, "failed"),
+        (422, "failed"),
+        (408, "pending"),
+        (429, "pending"),
+        (502, "pending"),
+        (503, "pending"),
+    ],
+)
 def test_replies_are_classified(store, policy, webhook_receiver, tmp_path, status, outcome):
     webhook_receiver.statuses = [status]
     settings = hook_settings(webhook_receiver, tmp_path)

@@ -14,17 +14,16 @@ from html import unescape
 from pathlib import Path
 
 import pytest
-
 from werkzeug.test import Client
 
 from deflect.app import create_app
-from deflect.site.check import run_checks
-from deflect.forms.model import load_forms
+from deflect.forms.load import load_forms
 from deflect.kb.folder import KnowledgeBase
-from deflect.policy.model import load_policy
+from deflect.policy.reader import load_policy
 from deflect.search import SearchIndex, build_index
-from deflect.web.server import create_wsgi
 from deflect.site.build import build_site
+from deflect.site.check import run_checks
+from deflect.web.server import create_wsgi
 from tests.conftest import SupportActions, hidden, local, make_app
 from tests.kb_copies import PROJECT
 
@@ -240,8 +239,13 @@ def file_walk(example, support, **overrides):
     walk = example.walk
     page = support.open_form(walk.form, walk.query, walk.tag)
     assert page.status_code == 200
-    data = dict(hidden(page.get_data(as_text=True)), tag=walk.tag, summary=walk.query,
-                email="it-desk@customer.example", **walk.fields)
+    data = dict(
+        hidden(page.get_data(as_text=True)),
+        tag=walk.tag,
+        summary=walk.query,
+        email="it-desk@customer.example",
+        **walk.fields,
+    )
     data.update(overrides)
     return page, support.client.post(f"/{walk.form}/request", data=data)
 
@@ -294,8 +298,11 @@ def test_the_form_says_which_priorities_count_around_the_clock(example, support)
     page = support.open_form(walk.form, walk.query, walk.tag)
     sentence = re.search(r'id="target-sentence"[^>]*>(.*?)</p>', page.get_data(as_text=True), re.S).group(1)
     sentence = " ".join(unescape(sentence).split())
-    wrong = [p.name for p in example.policy.priorities if p.clock == "business"
-             and f"{p.name}, which counts around the clock" in sentence]
+    wrong = [
+        p.name
+        for p in example.policy.priorities
+        if p.clock == "business" and f"{p.name}, which counts around the clock" in sentence
+    ]
     assert wrong == [], "a business-hours priority is said to count around the clock"
     for priority in example.policy.priorities:
         if priority.clock == "continuous":
@@ -304,8 +311,15 @@ def test_the_form_says_which_priorities_count_around_the_clock(example, support)
 
 def test_deflect_kb_names_the_folder_and_one_port_serves_its_site_and_its_app(example, monkeypatch):
     monkeypatch.setenv("DEFLECT_KB", str(example.kb.root))
-    app = create_app({"TESTING": True, "DATA_DIR": str(example.work / "env-var"), "SECRET_KEY": "test-secret",
-                      "INDEX_DIR": str(example.work / "index"), "OUTBOX_WORKER": False})
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATA_DIR": str(example.work / "env-var"),
+            "SECRET_KEY": "test-secret",
+            "INDEX_DIR": str(example.work / "index"),
+            "OUTBOX_WORKER": False,
+        }
+    )
     assert app.extensions["deflect"].policy.organisation == example.policy.organisation
     client = Client(create_wsgi(example.work / "site", app))
     home = client.get("/", buffered=True)
@@ -395,12 +409,17 @@ def test_lead_platform_emergency_skips_the_articles_and_strategy_goes_to_the_acc
     text = visible(page)
     assert "Business objectives" in text and "Lead volume, now and expected" in text
     assert "Steps to reproduce" not in text
-    data = dict(hidden(page.get_data(as_text=True)), tag="STRATEGY", email="ceo@customer.example",
-                summary="Plan for twice the lead volume next quarter",
-                business_objectives="Sell to twice as many buyers by June without more rejections.",
-                current_challenges="Our buyers reject leads from two of our sources.",
-                volume_projection="Twenty thousand a month now, forty-five thousand by June",
-                milestones="New buyers live by May", plan="enterprise")
+    data = dict(
+        hidden(page.get_data(as_text=True)),
+        tag="STRATEGY",
+        email="ceo@customer.example",
+        summary="Plan for twice the lead volume next quarter",
+        business_objectives="Sell to twice as many buyers by June without more rejections.",
+        current_challenges="Our buyers reject leads from two of our sources.",
+        volume_projection="Twenty thousand a month now, forty-five thousand by June",
+        milestones="New buyers live by May",
+        plan="enterprise",
+    )
     sent = support.client.post("/strategic/request", data=data)
     assert sent.status_code == 303, visible(sent)[:1500]
     store = support.client.application.extensions["deflect"].store
@@ -425,8 +444,11 @@ def test_small_crm_offers_its_regions_and_shows_what_support_does_not_cover_befo
 @only("early-education")
 def test_early_education_guard_sends_names_and_birth_dates_back_and_takes_ids(example, support):
     before = len(support.client.application.extensions["deflect"].store.list_requests())
-    page, sent = file_walk(example, support, problem_summary=(
-        "Photos of Maya, born 03/14/2021, will not upload; her family lives at 12 Elm Street."))
+    page, sent = file_walk(
+        example,
+        support,
+        problem_summary=("Photos of Maya, born 03/14/2021, will not upload; her family lives at 12 Elm Street."),
+    )
     assert sent.status_code == 422
     text = visible(sent)
     assert "child ID, class ID or user ID" in text
@@ -438,9 +460,14 @@ def test_early_education_guard_sends_names_and_birth_dates_back_and_takes_ids(ex
     assert re.fullmatch(r"BRM-\d{4}-\d{7}", case)
 
     follow = support.open_form("follow-up", "More about the photo upload problem", "FOLLOWUP")
-    base = dict(hidden(follow.get_data(as_text=True)), tag="FOLLOWUP", email="it-desk@customer.example",
-                summary="More about the photo upload problem", user_id="40033521",
-                new_information="It also happens on the tablet app, for class 802214.")
+    base = dict(
+        hidden(follow.get_data(as_text=True)),
+        tag="FOLLOWUP",
+        email="it-desk@customer.example",
+        summary="More about the photo upload problem",
+        user_id="40033521",
+        new_information="It also happens on the tablet app, for class 802214.",
+    )
     wrong = support.client.post("/follow-up/request", data=dict(base, case_number="OLR-2026-000123"))
     assert wrong.status_code == 422 and "BRM-" in visible(wrong)
     right = support.client.post("/follow-up/request", data=dict(base, case_number=case))
@@ -453,10 +480,15 @@ def test_chat_vendor_sends_community_and_trial_questions_to_their_own_department
     store = support.client.application.extensions["deflect"].store
     for plan, address in (("community", "community@chatterbox.example"), ("trial", "trials@chatterbox.example")):
         page = support.open_form("question", "How do guests join one channel without an account", "QUESTION")
-        data = dict(hidden(page.get_data(as_text=True)), tag="QUESTION", email="admin@customer.example",
-                    summary="How do guests join one channel without an account",
-                    question="Can guests join a single channel without creating an account?",
-                    deployment="Self-hosted", plan=plan)
+        data = dict(
+            hidden(page.get_data(as_text=True)),
+            tag="QUESTION",
+            email="admin@customer.example",
+            summary="How do guests join one channel without an account",
+            question="Can guests join a single channel without creating an account?",
+            deployment="Self-hosted",
+            plan=plan,
+        )
         sent = support.client.post("/question/request", data=data)
         assert sent.status_code == 303, visible(sent)[:1500]
         case = local(sent.headers["Location"]).split("/")[2].split("?")[0]

@@ -28,7 +28,7 @@ def filled(form, walk_fields: dict) -> dict:
                 values[field.id] = choice if field.type == "checkboxes" else choice[0]
         elif field.required:
             values[field.id] = GENERIC[field.type] + f" ({field.id})"
-    values.update({k: v for k, v in walk_fields.items()})
+    values.update(walk_fields)
     return values
 
 
@@ -49,9 +49,13 @@ def test_each_example_files_a_request_from_description_to_case(walked_app):
     page = support.open_form(walk.form, q=walk.query, tag=walk.tag)
     assert page.status_code == 200, page.get_data(as_text=True)[:500]
 
-
-    data = dict(hidden(page.get_data(as_text=True)), tag=walk.tag, summary=walk.query,
-                email="admin@customer.example", **filled(form, walk.fields))
+    data = dict(
+        hidden(page.get_data(as_text=True)),
+        tag=walk.tag,
+        summary=walk.query,
+        email="admin@customer.example",
+        **filled(form, walk.fields),
+    )
     sent = support.client.post(f"/{walk.form}/request", data=data)
     body = sent.get_data(as_text=True)
     assert sent.status_code == 303, re.findall(r'class="error"[^>]*>([^<]*)<|holds [^<.]*', body)

@@ -93,8 +93,12 @@ def test_a_locked_store_neither_holds_nor_fails_the_suggestions_or_this_solved_m
         started = time.monotonic()
         nothing = support.describe(q=NO_ARTICLE)
         page = support.describe().get_data(as_text=True)
-        data = dict(hidden(page), q="Students not receiving points for quiz completions",
-                    url="/troubleshooting/points-not-awarded/", title="Points not awarded")
+        data = dict(
+            hidden(page),
+            q="Students not receiving points for quiz completions",
+            url="/troubleshooting/points-not-awarded/",
+            title="Points not awarded",
+        )
         solved = client.post("/deflected", data=data)
         thanks = client.get(local(solved.headers["Location"]))
         assert time.monotonic() - started < 4  # four pages, none waiting for the lock

@@ -26,15 +26,23 @@ from tests.conftest import GOOD_FIELDS, hidden, make_app
 SUBJECT = "[HIGH] Students not receiving points for quiz completions"
 LONG = 120_000
 # Runs the quadratic email pattern rescanned from every position: a word, a dotted name, digits.
-HOSTILE_RUNS = {"word": "a" * LONG, "dotted": "a." * (LONG // 2), "digits": "1" * LONG, "dashed": "-eyJAB" * (LONG // 6)}
+HOSTILE_RUNS = {
+    "word": "a" * LONG,
+    "dotted": "a." * (LONG // 2),
+    "digits": "1" * LONG,
+    "dashed": "-eyJAB" * (LONG // 6),
+}
 
 
 def api_body(**changes) -> dict:
     fields = dict(GOOD_FIELDS["problem"], **changes.pop("fields", {}))
-    return dict({"form": "problem", "subject": SUBJECT, "email": "admin@springfield.example", "fields": fields}, **changes)
+    return dict(
+        {"form": "problem", "subject": SUBJECT, "email": "admin@springfield.example", "fields": fields}, **changes
+    )
 
 
 # --- Through the real server -----------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def served(start_deflect, project_kb_copy, tmp_path_factory):
@@ -84,16 +92,20 @@ def test_a_120000_character_field_is_refused_at_once_and_healthz_keeps_answering
     [(status, body, seconds)] = answers
     assert status == 422
     assert json.loads(body)["errors"] == {
-        "steps_to_reproduce": f"Steps to reproduce has {LONG} characters: shorten it to at most 4000"}
+        "steps_to_reproduce": f"Steps to reproduce has {LONG} characters: shorten it to at most 4000"
+    }
     assert seconds < 10, "did not hang (the quadratic guard took about 70 s)"
     assert max(waits) < 2
 
 
 def test_three_hostile_requests_in_parallel_do_not_stall_the_server(served):
     answers = []
-    attacks = [lambda text=text: answers.append(post_json(served.url + "support/api/requests",
-                                                          api_body(fields={"actual_result": text})))
-               for text in list(HOSTILE_RUNS.values())[1:]]
+    attacks = [
+        lambda text=text: answers.append(
+            post_json(served.url + "support/api/requests", api_body(fields={"actual_result": text}))
+        )
+        for text in list(HOSTILE_RUNS.values())[1:]
+    ]
     waits = healthz_while(served, attacks)
     assert sorted(status for status, _, _ in answers) == [422, 422, 422]
     assert all("Actual result has" in body for _, body, _ in answers)
@@ -124,20 +136,54 @@ def test_deeply_nested_json_gets_400_not_a_server_error(served):
 
 # --- Through the Flask test client: one table per door ---------------------------------------
 
-@pytest.mark.parametrize("changes, key, message", [
-    ({"fields": {"steps_to_reproduce": "a" * LONG}}, "steps_to_reproduce",
-     f"Steps to reproduce has {LONG} characters: shorten it to at most 4000"),
-    ({"fields": {"organisation": "x" * 10_000}}, "organisation", "Organisation has 10000 characters: shorten it to at most 120"),
-    ({"fields": {"impact": "x\r\n" * 600}}, "impact", "Impact has 1199 characters: shorten it to at most 1000"),
-    ({"subject": "[HIGH] " + "x" * 100_000}, "subject", "Subject has 100007 characters: write a tag and a summary of at most 120"),
-    ({"email": "a" * 100_000 + "@example.com"}, "email", "Contact email has 100012 characters: an email address has at most 254"),
-    ({"name": "n" * 100_000}, "name", "Your name: write it on one line, at most 120 characters"),
-    ({"confirm_guard": [f"steps_to_reproduce:{i}" for i in range(1000)]}, "confirm_guard", "confirm_guard: send at most"),
-    ({"fields": {"environment": ["Production"] * 50}}, "environment",
-     "Environment: choose each option at most once (it has 3)"),
-    ({"fields": {"environment": "P" * 10_000}}, "environment", "Environment: choose one of Production, Staging, Development"),
-    ({"fields": {f"field_{i}": "x" for i in range(1000)}}, "fields", "fields: send only the 11 fields of 'problem'"),
-])
+
+@pytest.mark.parametrize(
+    "changes, key, message",
+    [
+        (
+            {"fields": {"steps_to_reproduce": "a" * LONG}},
+            "steps_to_reproduce",
+            f"Steps to reproduce has {LONG} characters: shorten it to at most 4000",
+        ),
+        (
+            {"fields": {"organisation": "x" * 10_000}},
+            "organisation",
+            "Organisation has 10000 characters: shorten it to at most 120",
+        ),
+        ({"fields": {"impact": "x\r\n" * 600}}, "impact", "Impact has 1199 characters: shorten it to at most 1000"),
+        (
+            {"subject": "[HIGH] " + "x" * 100_000},
+            "subject",
+            "Subject has 100007 characters: write a tag and a summary of at most 120",
+        ),
+        (
+            {"email": "a" * 100_000 + "@example.com"},
+            "email",
+            "Contact email has 100012 characters: an email address has at most 254",
+        ),
+        ({"name": "n" * 100_000}, "name", "Your name: write it on one line, at most 120 characters"),
+        (
+            {"confirm_guard": [f"steps_to_reproduce:{i}" for i in range(1000)]},
+            "confirm_guard",
+            "confirm_guard: send at most",
+        ),
+        (
+            {"fields": {"environment": ["Production"] * 50}},
+            "environment",
+            "Environment: choose each option at most once (it has 3)",
+        ),
+        (
+            {"fields": {"environment": "P" * 10_000}},
+            "environment",
+            "Environment: choose one of Production, Staging, Development",
+        ),
+        (
+            {"fields": {f"field_{i}": "x" for i in range(1000)}},
+            "fields",
+            "fields: send only the 11 fields of 'problem'",
+        ),
+    ],
+)
 def test_each_bounded_api_value_gets_its_message_and_nothing_else_runs_on_it(client, changes, key, message):
     reply = client.post("/api/requests", json=api_body(**changes))
     assert reply.status_code == 422
@@ -157,14 +203,25 @@ def test_an_over_long_hidden_value_is_ignored_and_the_search_step_comes_first(cl
     assert client.post("/api/requests", json=api_body(**changes)).status_code == 428
 
 
-@pytest.mark.parametrize("field, value, message", [
-    ("steps_to_reproduce", "1. open " + "a" * LONG, f"Steps to reproduce has {LONG + 8} characters: shorten it to at most 4000"),
-    ("summary", "x" * 100_000, "Subject: the summary has 100000 characters; shorten it to at most 120"),
-    ("tag", "H" * 10_000, "Subject: choose a tag from the list, one of [CRITICAL]"),
-    ("email", "a" * 100_000 + "@example.com", "Contact email has 100012 characters: an email address has at most 254"),
-    ("name", "n" * 100_000, "Your name: write it on one line, at most 120 characters"),
-    ("environment", "P" * 10_000, "Environment: choose one of Production, Staging, Development"),
-])
+@pytest.mark.parametrize(
+    "field, value, message",
+    [
+        (
+            "steps_to_reproduce",
+            "1. open " + "a" * LONG,
+            f"Steps to reproduce has {LONG + 8} characters: shorten it to at most 4000",
+        ),
+        ("summary", "x" * 100_000, "Subject: the summary has 100000 characters; shorten it to at most 120"),
+        ("tag", "H" * 10_000, "Subject: choose a tag from the list, one of [CRITICAL]"),
+        (
+            "email",
+            "a" * 100_000 + "@example.com",
+            "Contact email has 100012 characters: an email address has at most 254",
+        ),
+        ("name", "n" * 100_000, "Your name: write it on one line, at most 120 characters"),
+        ("environment", "P" * 10_000, "Environment: choose one of Production, Staging, Development"),
+    ],
+)
 def test_each_bounded_form_value_gets_its_message_and_comes_back_filled(support, field, value, message):
     page = support.open_form()
     reply = support.client.post("/problem/request", data=support.form_data(page, **{field: value}))
@@ -204,16 +261,23 @@ CHOICES_FORM = textwrap.dedent("""\
 """)
 
 
-@pytest.mark.parametrize("field, value, message", [
-    ("affected", ["Points"] * 500, "Affected parts: choose each option at most once (it has 2)"),
-    ("platforms", ["Moodle", "Canvas", "Moodle"], "Platforms: choose each option at most once (it has 2)"),
-    ("affected", ["P" * 5000], "Affected parts: choose one of Points, Badges"),
-])
+@pytest.mark.parametrize(
+    "field, value, message",
+    [
+        ("affected", ["Points"] * 500, "Affected parts: choose each option at most once (it has 2)"),
+        ("platforms", ["Moodle", "Canvas", "Moodle"], "Platforms: choose each option at most once (it has 2)"),
+        ("affected", ["P" * 5000], "Affected parts: choose one of Points, Badges"),
+    ],
+)
 def test_lists_of_choices_are_bounded_by_the_options(kb_dir, kb_index, tmp_path, field, value, message):
     (kb_dir / "forms" / "choices.yml").write_text(CHOICES_FORM)
     client = make_app(kb_dir, tmp_path / "var", kb_index).test_client()
-    body = {"form": "choices", "subject": "[LOW] Points and badges for early quizzes", "email": "a@example.com",
-            "fields": {field: value}}
+    body = {
+        "form": "choices",
+        "subject": "[LOW] Points and badges for early quizzes",
+        "email": "a@example.com",
+        "fields": {field: value},
+    }
     reply = client.post("/api/requests", json=body)
     assert reply.status_code == 422 and reply.get_json()["errors"][field] == message
 
@@ -247,12 +311,16 @@ def test_an_over_long_query_string_gets_414(client, url):
 def test_a_form_post_of_too_many_parts_is_refused(support):
     page = support.open_form()
     fields = {f"part{i}": "x" for i in range(300)} | support.form_data(page)
-    body = "".join(f'--b\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n' for k, v in fields.items()) + "--b--\r\n"
+    body = (
+        "".join(f'--b\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n' for k, v in fields.items())
+        + "--b--\r\n"
+    )
     reply = support.client.post("/problem/request", data=body.encode(), content_type="multipart/form-data; boundary=b")
     assert reply.status_code == 413
 
 
 # --- Plain modules: the guard and the search step on hostile shapes -----------------------------
+
 
 @pytest.mark.parametrize("shape", ["a", "a.", "1", "1-", "-eyJAB", "x@", "password is a", "1 ab ab "])
 def test_the_guard_is_linear_on_runs_the_quadratic_patterns_rescanned(shape):

@@ -25,8 +25,20 @@ from tests.delivery_fixtures import sample_record
 
 SUPPORT = "support@orbit-rewards.example"
 CUSTOMER = "ann.lee@springfield.example"
-BUILT = {"from", "date", "message-id", "to", "subject", "reply-to", "x-deflect-case", "references", "auto-submitted",
-         "content-type", "content-transfer-encoding", "mime-version"}
+BUILT = {
+    "from",
+    "date",
+    "message-id",
+    "to",
+    "subject",
+    "reply-to",
+    "x-deflect-case",
+    "references",
+    "auto-submitted",
+    "content-type",
+    "content-transfer-encoding",
+    "mime-version",
+}
 CVE = "=?utf-8?q?=0D=0ABcc:_x@evil.test?="  # the encoded word of the issue: CR LF, then a Bcc line
 
 HOSTILE = [
@@ -59,8 +71,10 @@ HOSTILE = [
 
 def readings(data: bytes) -> list[tuple[str, email.message.Message]]:
     """The message as the strict parser and as the lenient compat32 parser (many helpdesks) read it."""
-    return [("strict", email.message_from_bytes(data, policy=email.policy.default)),
-            ("compat32", email.message_from_bytes(data, policy=email.policy.compat32))]
+    return [
+        ("strict", email.message_from_bytes(data, policy=email.policy.default)),
+        ("compat32", email.message_from_bytes(data, policy=email.policy.compat32)),
+    ]
 
 
 def assert_as_built(data: bytes, to: str) -> None:
@@ -81,16 +95,24 @@ def deliver(store, settings):
 
 def file_hostile(store, policy, settings, **overrides) -> str:
     record = sample_record(**overrides)
-    return store.file_request(prefix=policy.case_prefix, digits=policy.case_digits, form=record["form"],
-                              subject=str(record["subject"]), email=str(record["email"]), data=record,
-                              outbox=lambda case: outbox_messages(dict(record, case_number=case), policy, settings))
+    return store.file_request(
+        prefix=policy.case_prefix,
+        digits=policy.case_digits,
+        form=record["form"],
+        subject=str(record["subject"]),
+        email=str(record["email"]),
+        data=record,
+        outbox=lambda case: outbox_messages(dict(record, case_number=case), policy, settings),
+    )
 
 
 # The builder, past the intake: a real SMTP server receives only messages as built ------------------
 
+
 @pytest.mark.parametrize(("field", "value"), HOSTILE)
 def test_a_hostile_value_reaches_the_smtp_server_with_no_header_recipient_or_part_of_its_own(
-        store, policy, smtp_server, field, value):
+    store, policy, smtp_server, field, value
+):
     settings = {"DEFLECT_SMTP_URL": smtp_server.url}
     file_hostile(store, policy, settings, **{field: value})
     deliver(store, settings)
@@ -119,19 +141,28 @@ def test_a_hostile_name_stays_a_display_name_in_the_support_copy(store, policy, 
 
 # A message that does not read back as built is committed as failed and never sent --------------------
 
+
 def _header_text_with_a_hole(value: object) -> str:
     """The neutraliser as it was before issue 9: control characters only, encoded words let through."""
     return " ".join(re.sub(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+", " ", str(value or "")).split())
 
 
-@pytest.mark.parametrize(("field", "value", "reason"), [
-    ("subject", f"[HIGH] {CVE}", "an extra header line: bcc"),
-    ("subject", "[HIGH] " + "word " * 20 + "=?utf-8?q?=0D=0AReply-To:_x@evil.test?=", "an extra header line: reply-to"),
-    ("name", "=?utf-8?q?Ann=0D=0AContent-Type:_text/html?=", "an extra header line: content-type"),
-    ("subject", "[HIGH] =?utf-8?q?hello?=", "the subject reads '[HIGH] hello'"),
-])
+@pytest.mark.parametrize(
+    ("field", "value", "reason"),
+    [
+        ("subject", f"[HIGH] {CVE}", "an extra header line: bcc"),
+        (
+            "subject",
+            "[HIGH] " + "word " * 20 + "=?utf-8?q?=0D=0AReply-To:_x@evil.test?=",
+            "an extra header line: reply-to",
+        ),
+        ("name", "=?utf-8?q?Ann=0D=0AContent-Type:_text/html?=", "an extra header line: content-type"),
+        ("subject", "[HIGH] =?utf-8?q?hello?=", "the subject reads '[HIGH] hello'"),
+    ],
+)
 def test_a_message_that_does_not_read_back_as_built_waits_as_failed_and_is_never_sent(
-        store, policy, smtp_server, monkeypatch, field, value, reason):
+    store, policy, smtp_server, monkeypatch, field, value, reason
+):
     """As if the neutraliser had a hole: the standard library's reshaping is caught by the read-back."""
     monkeypatch.setattr(messages, "header_text", _header_text_with_a_hole)
     settings = {"DEFLECT_SMTP_URL": smtp_server.url}
@@ -155,20 +186,31 @@ def _tampered(built_payload: dict) -> dict:
     return dict(built_payload, message=message)
 
 
-@pytest.mark.parametrize("change", [
-    pytest.param(_tampered, id="a Bcc line added after it was built"),
-    pytest.param(lambda p: dict(_tampered(p), built=None), id="queued before expectations were recorded"),
-    pytest.param(lambda p: dict(p, to=p["to"] + ["x@evil.test"]), id="an SMTP recipient added"),
-    pytest.param(lambda p: dict(p, message=p["message"].replace("text/plain", "text/html")), id="made text/html"),
-])
+@pytest.mark.parametrize(
+    "change",
+    [
+        pytest.param(_tampered, id="a Bcc line added after it was built"),
+        pytest.param(lambda p: dict(_tampered(p), built=None), id="queued before expectations were recorded"),
+        pytest.param(lambda p: dict(p, to=p["to"] + ["x@evil.test"]), id="an SMTP recipient added"),
+        pytest.param(lambda p: dict(p, message=p["message"].replace("text/plain", "text/html")), id="made text/html"),
+    ],
+)
 def test_the_sender_checks_again_before_it_hands_a_message_over(store, policy, smtp_server, tmp_path, change):
     def outbox(case):
         entries = outbox_messages(sample_record(case_number=case), policy, {})
         return [(channel, change(payload) if channel == "support" else payload) for channel, payload in entries]
+
     for settings in ({"DEFLECT_SMTP_URL": smtp_server.url}, {"DEFLECT_DATA_DIR": str(tmp_path / "var")}):
         record = sample_record()
-        store.file_request(prefix="OLR", digits=6, form="problem", subject=record["subject"], email=CUSTOMER,
-                           data=record, outbox=outbox)
+        store.file_request(
+            prefix="OLR",
+            digits=6,
+            form="problem",
+            subject=record["subject"],
+            email=CUSTOMER,
+            data=record,
+            outbox=outbox,
+        )
         result = deliver(store, settings)
         assert len(result.failed) == 1 and len(result.delivered) == 1
     failed = store.list_outbox(("failed",))
@@ -179,23 +221,31 @@ def test_the_sender_checks_again_before_it_hands_a_message_over(store, policy, s
 
 # The intake refuses header tricks, naming the field and the fix ------------------------------------
 
+
 def api_body(**changes) -> dict:
-    body = {"form": "problem", "subject": "[HIGH] Students not receiving points for quiz completions",
-            "email": "admin@springfield.example", "fields": GOOD_FIELDS["problem"]}
+    body = {
+        "form": "problem",
+        "subject": "[HIGH] Students not receiving points for quiz completions",
+        "email": "admin@springfield.example",
+        "fields": GOOD_FIELDS["problem"],
+    }
     return dict(body, **changes)
 
 
-@pytest.mark.parametrize(("changes", "key", "expected"), [
-    ({"subject": f"[HIGH] Points missing {CVE}"}, "subject", 'without "=?"'),
-    ({"subject": "[HIGH] Points =?iso-8859-1?b?QmNjOg==?= missing"}, "subject", 'write "= ?" or other words'),
-    ({"subject": "[HIGH] Points missing\r\nBcc: x@evil.test"}, "subject", "on one line"),
-    ({"name": CVE}, "name", 'Your name: write it without "=?"'),
-    ({"name": "Ann\r\nBcc: x@evil.test"}, "name", "Your name: write it on one line"),
-    ({"name": "Eve <x@evil.test>"}, "name", "without an email address or < >"),
-    ({"name": "x@evil.test"}, "name", "the address goes in Contact email"),
-    ({"email": "=?utf-8?q?x?=@springfield.example"}, "email", 'an address with "=?" cannot be written safely'),
-    ({"email": "ann@springfield.example\r\nBcc: x@evil.test"}, "email", "Contact email: write an address"),
-])
+@pytest.mark.parametrize(
+    ("changes", "key", "expected"),
+    [
+        ({"subject": f"[HIGH] Points missing {CVE}"}, "subject", 'without "=?"'),
+        ({"subject": "[HIGH] Points =?iso-8859-1?b?QmNjOg==?= missing"}, "subject", 'write "= ?" or other words'),
+        ({"subject": "[HIGH] Points missing\r\nBcc: x@evil.test"}, "subject", "on one line"),
+        ({"name": CVE}, "name", 'Your name: write it without "=?"'),
+        ({"name": "Ann\r\nBcc: x@evil.test"}, "name", "Your name: write it on one line"),
+        ({"name": "Eve <x@evil.test>"}, "name", "without an email address or < >"),
+        ({"name": "x@evil.test"}, "name", "the address goes in Contact email"),
+        ({"email": "=?utf-8?q?x?=@springfield.example"}, "email", 'an address with "=?" cannot be written safely'),
+        ({"email": "ann@springfield.example\r\nBcc: x@evil.test"}, "email", "Contact email: write an address"),
+    ],
+)
 def test_the_api_refuses_header_tricks_naming_the_field_and_the_fix(client, changes, key, expected):
     reply = client.post("/api/requests", json=api_body(**changes))
     assert reply.status_code == 422
@@ -216,8 +266,10 @@ def test_the_form_refuses_an_encoded_word_and_comes_back_filled(client, support)
 
 ACCEPTED = [
     {"subject": "[HIGH] Points: Bcc x@evil.test gets nothing ?= done", "name": 'Ann "Bob" O\'Brien, Jr.'},
-    {"subject": "[MEDIUM] Überweisung der Punkte für Quizze schlägt fehl, Kurs Übung 12 (Moodle 4.1) " + "é" * 20,
-     "name": "Zoë Ægir-Łukasz Ørsted Zoë Ægir-Łukasz Ørsted Zoë Ægir-Łukasz Ørsted"},
+    {
+        "subject": "[MEDIUM] Überweisung der Punkte für Quizze schlägt fehl, Kurs Übung 12 (Moodle 4.1) " + "é" * 20,
+        "name": "Zoë Ægir-Łukasz Ørsted Zoë Ægir-Łukasz Ørsted Zoë Ægir-Łukasz Ørsted",
+    },
     {"subject": "[LOW] A = ? question mark ?= and =\u00a0? in the subject", "name": "Ann ; Bcc : x"},
     {"subject": "[HIGH] " + "Quiz points are missing for many learners again " * 2 + "now", "name": ""},
 ]

@@ -71,6 +71,7 @@ def client(front):
 
 # --- The site ------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("path", ["/", "/" + ARTICLE, "/search/search_index.json"])
 def test_site_files_are_served_from_site_with_the_site_headers(front, client, path):
     status, headers, body = client().request("GET", path)
@@ -102,6 +103,7 @@ def test_a_symlink_out_of_the_site_is_never_followed(front, client, path):
 
 # --- The app behind it ---------------------------------------------------------------------------
 
+
 def test_the_app_is_proxied_with_only_its_own_stricter_headers(client):
     status, headers, body = client().request("GET", "/support/")
     assert status == 200 and b"How can we help?" in body
@@ -113,8 +115,12 @@ def test_the_app_is_proxied_with_only_its_own_stricter_headers(client):
 
 def test_a_request_is_filed_through_the_proxy(client):
     customer = client("127.0.0.2")
-    request = {"form": "question", "subject": "[QUESTION] How do I give bonus points for early quizzes",
-               "email": "admin@springfield.example", "fields": GOOD_FIELDS["question"]}
+    request = {
+        "form": "question",
+        "subject": "[QUESTION] How do I give bonus points for early quizzes",
+        "email": "admin@springfield.example",
+        "fields": GOOD_FIELDS["question"],
+    }
     status, _, body = customer.request("POST", "/support/api/requests", request)
     assert status == 428, body
     token = json.loads(body)["deflect_token"]
@@ -147,8 +153,9 @@ def test_over_https_through_nginx_the_session_cookie_is_secure(app_server, front
     certificate = self_signed_certificate(tmp_path)
     tls_front = start_nginx(tmp_path / "run", front.site, app_server.port, tls=certificate)
     try:
-        connection = http.client.HTTPSConnection("127.0.0.1", tls_front.port, timeout=10,
-                                                 context=ssl.create_default_context(cafile=certificate[0]))
+        connection = http.client.HTTPSConnection(
+            "127.0.0.1", tls_front.port, timeout=10, context=ssl.create_default_context(cafile=certificate[0])
+        )
         connection.request("GET", SUGGESTIONS)
         response = connection.getresponse()
         response.read()
@@ -159,6 +166,7 @@ def test_over_https_through_nginx_the_session_cookie_is_secure(app_server, front
 
 
 # --- Slow and greedy clients stop at nginx --------------------------------------------------------
+
 
 def established_connections(port: int) -> int:
     """TCP connections established to `port` on this machine (Linux: /proc/net/tcp)."""
@@ -190,8 +198,10 @@ def test_a_slowloris_is_held_and_cut_by_nginx_and_never_reaches_the_app(front, a
 
 
 def test_a_huge_body_is_refused_by_nginx_before_it_is_sent(front):
-    head = (b"POST /support/api/requests HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-            b"Content-Length: 300000000\r\n\r\n")
+    head = (
+        b"POST /support/api/requests HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        b"Content-Length: 300000000\r\n\r\n"
+    )
     started = time.monotonic()
     response = raw_request("127.0.0.1", front.port, head, body=b"{", wait=5, source="127.0.0.10")
     assert status_of(response) == 413 and b"Server: nginx" in response
@@ -200,10 +210,14 @@ def test_a_huge_body_is_refused_by_nginx_before_it_is_sent(front):
 
 def test_requests_in_progress_are_limited_per_client_address(front, client):
     """20 requests at once from one address (here: bodies that never come); the 21st gets 429, others are served."""
-    head = (b"POST /support/api/feedback HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-            b"Content-Length: 100\r\n\r\n")
-    hogs = [socket.create_connection(("127.0.0.1", front.port), timeout=5, source_address=("127.0.0.11", 0))
-            for _ in range(20)]
+    head = (
+        b"POST /support/api/feedback HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        b"Content-Length: 100\r\n\r\n"
+    )
+    hogs = [
+        socket.create_connection(("127.0.0.1", front.port), timeout=5, source_address=("127.0.0.11", 0))
+        for _ in range(20)
+    ]
     try:
         for hog in hogs:
             hog.sendall(head)
@@ -216,6 +230,7 @@ def test_requests_in_progress_are_limited_per_client_address(front, client):
 
 
 # --- Rate limits count per real client behind the proxy -------------------------------------------
+
 
 def suggest_until_limited(customer: Client, most: int = 130, headers: dict | None = None) -> int:
     """Ask for suggestions until the app answers 429; return how many were answered 200."""
@@ -236,7 +251,9 @@ def test_behind_the_proxy_a_forged_forwarded_for_does_not_change_the_bucket(clie
     forger = client("127.0.0.22")
     assert suggest_until_limited(forger, headers={"X-Forwarded-For": "198.51.100.1"}) == 120
     for n in range(2, 5):
-        status = forger.request("GET", "/support/api/suggest?q=password", headers={"X-Forwarded-For": f"198.51.100.{n}"})[0]
+        status = forger.request(
+            "GET", "/support/api/suggest?q=password", headers={"X-Forwarded-For": f"198.51.100.{n}"}
+        )[0]
         assert status == 429
 
 
@@ -244,8 +261,12 @@ def test_a_client_that_bypasses_the_proxy_cannot_claim_a_forwarded_address(app_s
     """deflect trusts 127.0.0.1 only: a forged X-Forwarded-For from anyone else is ignored."""
     direct = Client(app_server.port, "127.0.0.23")
     try:
-        statuses = [direct.request("GET", "/support/api/suggest?q=password",
-                                   headers={"X-Forwarded-For": f"198.51.100.{n % 250}"})[0] for n in range(121)]
+        statuses = [
+            direct.request(
+                "GET", "/support/api/suggest?q=password", headers={"X-Forwarded-For": f"198.51.100.{n % 250}"}
+            )[0]
+            for n in range(121)
+        ]
     finally:
         direct.close()
     assert statuses.count(200) == 120 and statuses[-1] == 429

@@ -44,11 +44,14 @@ TYPED = {  # what a customer (or an attacker) types: none of it may reach the ad
 @pytest.fixture
 def mail_app(kb_dir, kb_index, tmp_path, smtp_server):
     """An app whose mail goes to a real SMTP server; `deliver()` runs the outbox once."""
+
     def build(**config):
         app = make_app(kb_dir, tmp_path / "var", kb_index, DEFLECT_SMTP_URL=smtp_server.url, **config)
-        app.deliver = lambda: deliver_pending(app.extensions["deflect_store"],
-                                              senders_for({"DEFLECT_SMTP_URL": smtp_server.url}))
+        app.deliver = lambda: deliver_pending(
+            app.extensions["deflect_store"], senders_for({"DEFLECT_SMTP_URL": smtp_server.url})
+        )
         return app
+
     return build
 
 
@@ -61,8 +64,9 @@ def api_file(client, body: dict, client_address: str = "127.0.0.1"):
     environ = {"REMOTE_ADDR": client_address}
     first = client.post("/api/requests", json=body, environ_base=environ)
     assert first.status_code == 428, first.get_json()
-    return client.post("/api/requests", json=dict(body, deflect_token=first.get_json()["deflect_token"]),
-                       environ_base=environ)
+    return client.post(
+        "/api/requests", json=dict(body, deflect_token=first.get_json()["deflect_token"]), environ_base=environ
+    )
 
 
 def confirmations(smtp_server, address: str):
@@ -78,18 +82,27 @@ def visible(data: bytes) -> str:
 
 # The confirmation carries no requester text ---------------------------------------------------------
 
+
 def test_no_confirmation_contains_anything_the_customer_typed(mail_app, smtp_server):
     app = mail_app()
     client = app.test_client()
     support = SupportActions(client)
     page = support.open_form(q=TYPED["summary"])
     fields = {k: v for k, v in TYPED.items() if k not in ("summary", "name")}
-    sent = client.post("/problem/request", data=support.form_data(page, summary=TYPED["summary"], name=TYPED["name"],
-                                                                   email="html@springfield.example", **fields))
+    sent = client.post(
+        "/problem/request",
+        data=support.form_data(
+            page, summary=TYPED["summary"], name=TYPED["name"], email="html@springfield.example", **fields
+        ),
+    )
     assert sent.status_code == 303
     shown = html.unescape(client.get(local(sent.headers["Location"])).get_data(as_text=True))
-    body = api_body(subject=f"[HIGH] {TYPED['summary']}", email_address="api@springfield.example",
-                    name=TYPED["name"], fields=dict(GOOD_FIELDS["problem"], **fields))
+    body = api_body(
+        subject=f"[HIGH] {TYPED['summary']}",
+        email_address="api@springfield.example",
+        name=TYPED["name"],
+        fields=dict(GOOD_FIELDS["problem"], **fields),
+    )
     assert api_file(client, body).status_code == 201
     app.deliver()
     for address in ("html@springfield.example", "api@springfield.example"):
@@ -109,6 +122,7 @@ def test_no_confirmation_contains_anything_the_customer_typed(mail_app, smtp_ser
 
 
 # One token files one request, on its own form ------------------------------------------------------
+
 
 def test_a_token_files_one_request_and_a_second_use_gets_a_fresh_token(app, client):
     first = client.post("/api/requests", json=api_body())
@@ -158,6 +172,7 @@ def test_two_threads_racing_with_one_token_file_one_request(app):
         client = app.test_client()
         start.wait()
         answers.append(client.post("/api/requests", json=api_body(deflect_token=token)).status_code)
+
     threads = [threading.Thread(target=post) for _ in range(4)]
     for thread in threads:
         thread.start()
@@ -192,9 +207,16 @@ def race(tmp_path, mode: str, processes: int, count: int) -> list[str]:
     """Start processes filing into one store at the same moment; return every line they printed."""
     store_file, go = tmp_path / "deflect.sqlite3", tmp_path / "go"
     Store(store_file).migrate()
-    racers = [subprocess.Popen([sys.executable, "-c", RACER, str(store_file), str(go), mode, str(count)],
-                               cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-              for _ in range(processes)]
+    racers = [
+        subprocess.Popen(
+            [sys.executable, "-c", RACER, str(store_file), str(go), mode, str(count)],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(processes)
+    ]
     go.touch()
     outputs = [racer.communicate(timeout=120) for racer in racers]
     assert [racer.returncode for racer in racers] == [0] * processes, [err for _, err in outputs]
@@ -208,24 +230,40 @@ def test_processes_racing_with_one_token_file_one_request(tmp_path):
 
 
 def test_the_store_refuses_a_used_token_inside_the_filing_transaction(store):
-    store.file_request(prefix="OLR", digits=6, form="problem", subject="[HIGH] x", email="a@b.example", data={},
-                       token="t-1")
+    store.file_request(
+        prefix="OLR", digits=6, form="problem", subject="[HIGH] x", email="a@b.example", data={}, token="t-1"
+    )
     with pytest.raises(TokenAlreadyUsed) as used:
-        store.file_request(prefix="OLR", digits=6, form="problem", subject="[HIGH] y", email="a@b.example", data={},
-                           token="t-1", outbox=lambda case: [("support", {"x": 1})])
+        store.file_request(
+            prefix="OLR",
+            digits=6,
+            form="problem",
+            subject="[HIGH] y",
+            email="a@b.example",
+            data={},
+            token="t-1",
+            outbox=lambda case: [("support", {"x": 1})],
+        )
     assert used.value.case_number.endswith("000001")
     assert len(store.list_requests()) == 1 and store.list_outbox() == []  # nothing of the second is kept
 
 
 # Confirmation caps ---------------------------------------------------------------------------------
 
+
 def test_ten_filings_to_one_mailbox_are_all_filed_but_get_at_most_the_cap_of_confirmations(mail_app, smtp_server):
     app = mail_app()  # DEFLECT_CONFIRMATIONS_PER_ADDRESS: 5 by default
     client = app.test_client()
-    addresses = ["victim@springfield.example"] * 6 + ["victim+1@springfield.example", "Victim+two@Springfield.example",
-                                                      "VICTIM@springfield.example", "victim+3@springfield.example"]
-    answers = [api_file(client, api_body(email_address=a), client_address=f"10.0.0.{n}").get_json()
-               for n, a in enumerate(addresses, start=1)]
+    addresses = ["victim@springfield.example"] * 6 + [
+        "victim+1@springfield.example",
+        "Victim+two@Springfield.example",
+        "VICTIM@springfield.example",
+        "victim+3@springfield.example",
+    ]
+    answers = [
+        api_file(client, api_body(email_address=a), client_address=f"10.0.0.{n}").get_json()
+        for n, a in enumerate(addresses, start=1)
+    ]
     assert [a["confirmation"] for a in answers] == ["sent"] * 5 + ["skipped"] * 5
     assert "no confirmation email" in answers[-1]["confirmation_message"]
     assert "filed all the same" in answers[-1]["confirmation_message"]
@@ -247,8 +285,10 @@ def test_ten_filings_to_one_mailbox_are_all_filed_but_get_at_most_the_cap_of_con
 def test_the_hourly_cap_holds_across_many_addresses_and_clients(mail_app, smtp_server):
     app = mail_app(DEFLECT_CONFIRMATIONS_PER_HOUR="3")
     client = app.test_client()
-    answers = [api_file(client, api_body(email_address=f"person{n}@example.org"), client_address=f"10.1.0.{n}")
-               for n in range(6)]
+    answers = [
+        api_file(client, api_body(email_address=f"person{n}@example.org"), client_address=f"10.1.0.{n}")
+        for n in range(6)
+    ]
     assert [a.status_code for a in answers] == [201] * 6
     assert [a.get_json()["confirmation"] for a in answers] == ["sent"] * 3 + ["skipped"] * 3
     app.deliver()
@@ -282,13 +322,24 @@ def test_a_wrong_cap_stops_the_app_naming_the_setting_and_the_fix(kb_dir, kb_ind
 
 def test_a_confirmation_cap_counts_the_last_hour_only(store):
     import datetime as dt
+
     cap = ConfirmationCap("ann@springfield.example", 1, 100)
     decided = []
 
     def file(now):
-        store.file_request(prefix="OLR", digits=6, form="problem", subject="[HIGH] x", email="a", data={}, now=now,
-                           confirmation=cap, outbox=lambda case, confirmation: decided.append(confirmation) or [])
-    start = dt.datetime(2026, 3, 3, 10, 0, tzinfo=dt.timezone.utc)
+        store.file_request(
+            prefix="OLR",
+            digits=6,
+            form="problem",
+            subject="[HIGH] x",
+            email="a",
+            data={},
+            now=now,
+            confirmation=cap,
+            outbox=lambda case, confirmation: decided.append(confirmation) or [],
+        )
+
+    start = dt.datetime(2026, 3, 3, 10, 0, tzinfo=dt.UTC)
     for minutes in (0, 30, 61):
         file(start + dt.timedelta(minutes=minutes))
     assert decided == ["sent", "address-cap", "sent"]

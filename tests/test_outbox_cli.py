@@ -37,7 +37,10 @@ def test_failed_message_is_listed_with_its_reason_and_retried(runner, tmp_path, 
     output = outbox(runner, "--deliver")
     assert "failed:" in output
     listing = outbox(runner)
-    assert re.search(rf"#1 {case} support -> support@orbit-rewards\.example: failed after 1 attempt: .*550 5\.7\.1 Relaying denied", listing)
+    assert re.search(
+        rf"#1 {case} support -> support@orbit-rewards\.example: failed after 1 attempt: .*550 5\.7\.1 Relaying denied",
+        listing,
+    )
     assert "deflect outbox --retry 1" in listing
     smtp_server.rcpt_reply = None
     output = outbox(runner, "--retry", "1", "--deliver")
@@ -59,6 +62,7 @@ def test_retry_of_a_delivered_or_unknown_message_says_why_not(runner, tmp_path, 
 
 def test_a_message_left_by_a_worker_that_died_is_not_listed_as_being_sent(runner, tmp_path, policy):
     import datetime as dt
+
     store = Store(tmp_path / "var" / "deflect.sqlite3").migrate()
     file_sample(store, policy, {})
     store.claim_due("host:4242:dead", dt.timedelta(0), limit=1)  # and its lease has run out since

@@ -13,7 +13,9 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings as hyp_settings, strategies as st
+from hypothesis import given
+from hypothesis import settings as hyp_settings
+from hypothesis import strategies as st
 
 from deflect.delivery.channels import senders_for
 from deflect.delivery.outbox import Backoff, Worker, deliver_pending
@@ -27,8 +29,12 @@ FIELDS = {
     "steps_to_reproduce": "1. Learner 4411 completes quiz 9 in course 123\n2. Moodle marks it complete\n3. No points",
     "expected_result": "The learner gets 25 points for the quiz, as the rule says.",
     "actual_result": "Nothing is awarded and the webhook log shows no error at all.",
-    "environment": "Production", "impact": "About 200 learners in three active courses are missing points.",
-    "organisation": "Springfield University", "plan": "standard", "region": "europe", "lms": "Moodle",
+    "environment": "Production",
+    "impact": "About 200 learners in three active courses are missing points.",
+    "organisation": "Springfield University",
+    "plan": "standard",
+    "region": "europe",
+    "lms": "Moodle",
     "lms_version": "Moodle 4.1, plugin 3.2.0",
 }
 
@@ -45,8 +51,13 @@ def wait_for(condition, timeout: float = 20.0, what: str = "condition"):
 
 def environment(data_dir: Path, smtp_url: str, **extra) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith("DEFLECT_")}
-    env.update(PYTHONPATH=str(ROOT), DEFLECT_DATA_DIR=str(data_dir), DEFLECT_SMTP_URL=smtp_url,
-               DEFLECT_KB=str(ROOT / "kb"), **extra)
+    env.update(
+        PYTHONPATH=str(ROOT),
+        DEFLECT_DATA_DIR=str(data_dir),
+        DEFLECT_SMTP_URL=smtp_url,
+        DEFLECT_KB=str(ROOT / "kb"),
+        **extra,
+    )
     return env
 
 
@@ -55,8 +66,13 @@ class AppProcess:
 
     def __init__(self, env: dict, cwd: Path):
         self.port = free_port()
-        self.process = subprocess.Popen([sys.executable, str(ROOT / "tests" / "run_app.py"), str(self.port)],
-                                        env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self.process = subprocess.Popen(
+            [sys.executable, str(ROOT / "tests" / "run_app.py"), str(self.port)],
+            env=env,
+            cwd=cwd,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
         wait_for(self.listening, 30, "the app to listen")
 
     def listening(self) -> bool:
@@ -68,8 +84,12 @@ class AppProcess:
             return False
 
     def post(self, body: dict) -> tuple[int, dict]:
-        request = urllib.request.Request(f"http://127.0.0.1:{self.port}/api/requests", json.dumps(body).encode(),
-                                         {"Content-Type": "application/json"}, method="POST")
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{self.port}/api/requests",
+            json.dumps(body).encode(),
+            {"Content-Type": "application/json"},
+            method="POST",
+        )
         try:
             with urllib.request.urlopen(request, timeout=10) as response:
                 return response.status, json.load(response)
@@ -79,8 +99,13 @@ class AppProcess:
 
     def file(self) -> str:
         """File the example request through the API: the search step (428), then the request (201)."""
-        body = {"form": "problem", "subject": "[HIGH] Students not receiving points for quiz completions",
-                "email": "admin@springfield.example", "name": "Ann Lee", "fields": FIELDS}
+        body = {
+            "form": "problem",
+            "subject": "[HIGH] Students not receiving points for quiz completions",
+            "email": "admin@springfield.example",
+            "name": "Ann Lee",
+            "fields": FIELDS,
+        }
         status, answer = self.post(body)
         assert status == 428, answer
         status, answer = self.post(dict(body, deflect_token=answer["deflect_token"]))
@@ -108,6 +133,7 @@ def apps(tmp_path):
     def start(env: dict) -> AppProcess:
         started.append(AppProcess(env, tmp_path))
         return started[-1]
+
     yield start
     for app in started:
         app.stop()
@@ -127,28 +153,45 @@ def test_app_killed_between_accepting_and_sending_delivers_once_after_restart(ap
     apps(env)  # restart: the dead worker's lease runs out and the new one takes over
     wait_for(lambda: len(smtp_server.received) >= 2, what="both messages")
     time.sleep(1.0)  # anything sent twice would arrive now
-    assert sorted(smtp_server.message_ids()) == [f"<{case}.customer@orbit-rewards.example>",
-                                                 f"<{case}.support@orbit-rewards.example>"]
+    assert sorted(smtp_server.message_ids()) == [
+        f"<{case}.customer@orbit-rewards.example>",
+        f"<{case}.support@orbit-rewards.example>",
+    ]
     assert {e.status for e in store.list_outbox()} == {"delivered"}
 
 
 def test_process_killed_after_commit_before_send_is_delivered_once(smtp_server, tmp_path):
     ready, store_file = tmp_path / "ready", tmp_path / "var" / "deflect.sqlite3"
     env = environment(tmp_path / "var", smtp_server.url)
-    filer = subprocess.Popen([sys.executable, str(ROOT / "tests" / "outbox_filer.py"), str(store_file), str(ready)],
-                             env=env, cwd=tmp_path)
+    filer = subprocess.Popen(
+        [sys.executable, str(ROOT / "tests" / "outbox_filer.py"), str(store_file), str(ready)], env=env, cwd=tmp_path
+    )
     wait_for(ready.exists, 30, "the filing process to commit")
     filer.send_signal(signal.SIGKILL)
     filer.wait(10)
     case = ready.read_text()
     assert smtp_server.received == []
-    worker = subprocess.run([sys.executable, "-m", "deflect", "outbox", "--deliver"], env=env, cwd=tmp_path,
-                            capture_output=True, text=True, timeout=60)
+    worker = subprocess.run(
+        [sys.executable, "-m", "deflect", "outbox", "--deliver"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert worker.returncode == 0, worker.stderr
-    assert sorted(smtp_server.message_ids()) == [f"<{case}.customer@orbit-rewards.example>",
-                                                 f"<{case}.support@orbit-rewards.example>"]
-    again = subprocess.run([sys.executable, "-m", "deflect", "outbox", "--deliver"], env=env, cwd=tmp_path,
-                           capture_output=True, text=True, timeout=60)
+    assert sorted(smtp_server.message_ids()) == [
+        f"<{case}.customer@orbit-rewards.example>",
+        f"<{case}.support@orbit-rewards.example>",
+    ]
+    again = subprocess.run(
+        [sys.executable, "-m", "deflect", "outbox", "--deliver"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert again.returncode == 0 and len(smtp_server.received) == 2
 
 
@@ -183,10 +226,11 @@ def test_two_worker_threads_send_each_message_once(smtp_server, store, policy):
 
 def test_expired_lease_is_taken_over_and_a_live_one_is_not(store, policy):
     import datetime as dt
+
     file_sample(store, policy, {})
     [held] = store.claim_due("a", dt.timedelta(seconds=60), limit=1)
     assert held.id not in [e.id for e in store.claim_due("b", dt.timedelta(seconds=60), limit=5)]
-    later = dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=61)
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=61)
     [taken] = [e for e in store.claim_due("b", dt.timedelta(seconds=60), limit=5, now=later) if e.id == held.id]
     assert taken.claimed_by == "b" and taken.attempts == 2
     assert not store.mark_retry(held.id, "a", "late", later)  # the old holder no longer decides
@@ -200,6 +244,7 @@ def test_a_sender_bug_is_retried_not_lost(store, policy):
 
     def broken(entry):
         raise RuntimeError("boom")
+
     result = deliver_pending(store, {"support": broken, "customer": broken}, backoff=Backoff(base=0.01))
     assert len(result.retried) == 2
     assert all("RuntimeError: boom" in e.last_error for e in store.list_outbox(("pending",)))
@@ -208,6 +253,7 @@ def test_a_sender_bug_is_retried_not_lost(store, policy):
 def test_a_send_slower_than_the_lease_is_not_taken_over_and_sent_twice(smtp_server, store, policy):
     """The lease is renewed while a send runs, so it only runs out when its worker is gone."""
     import datetime as dt
+
     case = file_sample(store, policy, {})
     smtp_server.hold.set()  # the first send hangs before the server accepts it
     senders = lambda: senders_for({"DEFLECT_SMTP_URL": smtp_server.url})  # noqa: E731
@@ -224,16 +270,18 @@ def test_a_send_slower_than_the_lease_is_not_taken_over_and_sent_twice(smtp_serv
     finally:
         first.stop()
         second.stop()
-    assert sorted(smtp_server.message_ids()) == [f"<{case}.customer@orbit-rewards.example>",
-                                                 f"<{case}.support@orbit-rewards.example>"]
+    assert sorted(smtp_server.message_ids()) == [
+        f"<{case}.customer@orbit-rewards.example>",
+        f"<{case}.support@orbit-rewards.example>",
+    ]
 
 
 FILER = """
 import sys, time
 from pathlib import Path
-from deflect.policy.model import load_policy
 from tests.delivery_fixtures import ROOT, file_sample
 from deflect.store.sqlite import Store
+from deflect.policy.reader import load_policy
 store_file, go, count = sys.argv[1], Path(sys.argv[2]), int(sys.argv[3])
 while not go.exists():
     time.sleep(0.005)
@@ -246,9 +294,17 @@ for _ in range(count):
 
 def test_two_processes_filing_at_once_get_unique_increasing_case_numbers(tmp_path):
     store_file, go, count = tmp_path / "var" / "deflect.sqlite3", tmp_path / "go", 40
-    filers = [subprocess.Popen([sys.executable, "-c", FILER, str(store_file), str(go), str(count)],
-                               env=environment(tmp_path / "var", ""), cwd=tmp_path, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    filers = [
+        subprocess.Popen(
+            [sys.executable, "-c", FILER, str(store_file), str(go), str(count)],
+            env=environment(tmp_path / "var", ""),
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
     go.touch()
     outputs = [filer.communicate(timeout=120) for filer in filers]
     assert [filer.returncode for filer in filers] == [0, 0], [err for _, err in outputs]
@@ -264,6 +320,7 @@ def test_two_processes_filing_at_once_get_unique_increasing_case_numbers(tmp_pat
 @given(attempt=st.integers(1, 60), seed=st.integers(0, 2**32))
 def test_backoff_waits_between_half_and_all_of_the_exponential_step_never_above_the_cap(attempt, seed):
     import random
+
     backoff = Backoff(base=30, factor=2, cap=3600)
     step = min(3600, 30 * 2 ** (attempt - 1))
     wait = backoff.delay(attempt, random.Random(seed))
@@ -272,5 +329,6 @@ def test_backoff_waits_between_half_and_all_of_the_exponential_step_never_above_
 
 def test_backoff_jitter_spreads_workers_that_failed_together():
     import random
+
     rng = random.Random(7)
     assert len({round(Backoff().delay(3, rng), 6) for _ in range(20)}) == 20

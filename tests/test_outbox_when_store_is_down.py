@@ -38,6 +38,7 @@ def worker_for(store, smtp_server):
         worker = Worker(store.with_patience(0.5), lambda: senders_for(settings), interval=0.05, lease=LEASE)
         started.append(worker.start())
         return worker
+
     yield start
     for worker in started:
         worker.stop()
@@ -58,8 +59,10 @@ def test_a_message_accepted_while_the_store_goes_down_is_sent_once(store, policy
         time.sleep(2.5 * LEASE.total_seconds())  # the fault outlasts the lease
     wait_for(lambda: {e.status for e in store.list_outbox()} == {"delivered"}, what="both messages delivered")
     time.sleep(2 * LEASE.total_seconds())  # a second send would come now
-    assert sorted(smtp_server.message_ids()) == [f"<{case}.customer@orbit-rewards.example>",
-                                                 f"<{case}.support@orbit-rewards.example>"]
+    assert sorted(smtp_server.message_ids()) == [
+        f"<{case}.customer@orbit-rewards.example>",
+        f"<{case}.support@orbit-rewards.example>",
+    ]
 
 
 def test_a_locked_store_is_logged_once_however_many_passes_fail(store, policy, smtp_server, worker_for, caplog):

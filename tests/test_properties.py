@@ -1,7 +1,8 @@
 """No input gives a 500: Hypothesis over the HTML form, the step pages and the JSON API."""
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import GOOD_FIELDS, SupportActions, make_app
 
@@ -9,22 +10,29 @@ FIELD_IDS = list(GOOD_FIELDS["problem"]) + ["nonsense", "email", "tag", "summary
 # Form posts are UTF-8 encoded by the client: no lone surrogates there (JSON below has them).
 FORM_TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=300)
 ANY_TEXT = st.text(max_size=300)
-JSON_VALUE = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | ANY_TEXT,
-                          lambda inner: st.lists(inner, max_size=3) | st.dictionaries(ANY_TEXT, inner, max_size=3),
-                          max_leaves=8)
+JSON_VALUE = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | ANY_TEXT,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(ANY_TEXT, inner, max_size=3),
+    max_leaves=8,
+)
 FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @pytest.fixture(scope="module")
 def prop_app(kb_index, tmp_path_factory):
-    from pathlib import Path
     import shutil
+    from pathlib import Path
 
     kb = tmp_path_factory.mktemp("kb") / "kb"
     shutil.copytree(Path(__file__).resolve().parents[1] / "kb", kb, ignore=shutil.ignore_patterns("docs"))
-    return make_app(kb, tmp_path_factory.mktemp("var"), kb_index, FILING_RATE_LIMIT="100000 per minute",
-                    SUBMISSION_RATE_LIMIT="100000 per minute",
-                    SUGGEST_RATE_LIMIT="100000 per minute")
+    return make_app(
+        kb,
+        tmp_path_factory.mktemp("var"),
+        kb_index,
+        FILING_RATE_LIMIT="100000 per minute",
+        SUBMISSION_RATE_LIMIT="100000 per minute",
+        SUGGEST_RATE_LIMIT="100000 per minute",
+    )
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +49,7 @@ def test_the_html_form_never_fails(walked, changes):
     support, data = walked
     reply = support.client.post("/problem/request", data=dict(data, **changes))
     assert reply.status_code in (303, 400, 413, 422, 428, 429)
-    assert "<script>" not in reply.get_data(as_text=True).replace('<script src=', '')
+    assert "<script>" not in reply.get_data(as_text=True).replace("<script src=", "")
 
 
 @FAST
@@ -56,16 +64,23 @@ def test_the_step_pages_never_fail(walked, q, tag, came_from):
 
 
 @FAST
-@given(payload=st.fixed_dictionaries({}, optional={
-    "form": st.sampled_from(["problem", "question", "nope"]) | ANY_TEXT | JSON_VALUE,
-    "subject": st.sampled_from(["[HIGH] Students not receiving points for quiz completions"]) | ANY_TEXT | JSON_VALUE,
-    "email": st.sampled_from(["a@example.com"]) | ANY_TEXT | JSON_VALUE,
-    "name": JSON_VALUE,
-    "fields": st.dictionaries(st.sampled_from(FIELD_IDS) | ANY_TEXT, JSON_VALUE, max_size=6) | JSON_VALUE,
-    "deflect_token": ANY_TEXT | JSON_VALUE,
-    "confirm_guard": JSON_VALUE,
-    "from": JSON_VALUE,
-}))
+@given(
+    payload=st.fixed_dictionaries(
+        {},
+        optional={
+            "form": st.sampled_from(["problem", "question", "nope"]) | ANY_TEXT | JSON_VALUE,
+            "subject": st.sampled_from(["[HIGH] Students not receiving points for quiz completions"])
+            | ANY_TEXT
+            | JSON_VALUE,
+            "email": st.sampled_from(["a@example.com"]) | ANY_TEXT | JSON_VALUE,
+            "name": JSON_VALUE,
+            "fields": st.dictionaries(st.sampled_from(FIELD_IDS) | ANY_TEXT, JSON_VALUE, max_size=6) | JSON_VALUE,
+            "deflect_token": ANY_TEXT | JSON_VALUE,
+            "confirm_guard": JSON_VALUE,
+            "from": JSON_VALUE,
+        },
+    )
+)
 def test_the_json_api_never_fails(walked, payload):
     client = walked[0].client
     first = client.post("/api/requests", json=payload)

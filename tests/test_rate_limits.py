@@ -22,7 +22,9 @@ LIMITS = {key: DEFAULTS[key] for key in ("FILING_RATE_LIMIT", "SUBMISSION_RATE_L
 
 def api_body(**changes) -> dict:
     fields = dict(GOOD_FIELDS["problem"], **changes.pop("fields", {}))
-    return dict({"form": "problem", "subject": SUBJECT, "email": "admin@springfield.example", "fields": fields}, **changes)
+    return dict(
+        {"form": "problem", "subject": SUBJECT, "email": "admin@springfield.example", "fields": fields}, **changes
+    )
 
 
 @pytest.fixture
@@ -79,8 +81,10 @@ def test_the_form_and_the_api_share_one_filing_limit_per_address(limited):
 
 def test_a_flood_of_invalid_submissions_hits_the_looser_limit(limited):
     client = limited.test_client()
-    answers = [client.post("/api/requests", json=api_body(email="x"), environ_base={"REMOTE_ADDR": "10.0.0.7"})
-               for _ in range(31)]
+    answers = [
+        client.post("/api/requests", json=api_body(email="x"), environ_base={"REMOTE_ADDR": "10.0.0.7"})
+        for _ in range(31)
+    ]
     assert [a.status_code for a in answers] == [422] * 30 + [429]
     data = answers[-1].get_json()
     assert data["limit"] == "30 submissions a minute from one address"
@@ -134,7 +138,9 @@ def test_the_feedback_limit_still_holds(kb_dir, kb_index, tmp_path):
     assert reply.status_code == 429 and reply.get_json()["limit"] == "1 answer a minute from one address"
 
 
-def test_through_the_real_server_six_refused_attempts_do_not_block_the_seventh(start_deflect, project_kb_copy, tmp_path):
+def test_through_the_real_server_six_refused_attempts_do_not_block_the_seventh(
+    start_deflect, project_kb_copy, tmp_path
+):
     server = start_deflect(project_kb_copy, tmp_path / "var")
     try:
         url = server.url + "support/api/requests"

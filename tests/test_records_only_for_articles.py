@@ -22,23 +22,36 @@ def feedback_rows(app) -> list[tuple[str, int]]:
         return connection.execute("SELECT page, helpful FROM page_feedback ORDER BY id").fetchall()
 
 
-@pytest.mark.parametrize("page", [
-    "/faq/accounts/reset-password/",            # location.pathname, as the site's widget sends it
-    "faq/accounts/reset-password/",             # the site path, as the API documentation shows
-    "/faq/accounts/reset-password/index.html",  # the same page by its file name
-    "/faq/accounts/reset-password/#steps",
-])
+@pytest.mark.parametrize(
+    "page",
+    [
+        "/faq/accounts/reset-password/",  # location.pathname, as the site's widget sends it
+        "faq/accounts/reset-password/",  # the site path, as the API documentation shows
+        "/faq/accounts/reset-password/index.html",  # the same page by its file name
+        "/faq/accounts/reset-password/#steps",
+    ],
+)
 def test_feedback_for_an_article_is_recorded_under_its_indexed_url(app, client, page):
     reply = client.post("/api/feedback", json={"page": page, "helpful": True})
     assert reply.status_code == 201, reply.get_json()
     assert feedback_rows(app) == [(ARTICLE, 1)]
 
 
-@pytest.mark.parametrize("page", [
-    "/faq/accounts/no-such-article/", "/", "/tags/", "/search/search_index.json", "/support/",
-    "https://evil.example/faq/accounts/reset-password/", "//evil.example/faq/accounts/reset-password/",
-    "/faq/accounts/reset-password/../../../etc/passwd", "BUY CHEAP PILLS", "/faq/accounts/%0Areset-password/",
-])
+@pytest.mark.parametrize(
+    "page",
+    [
+        "/faq/accounts/no-such-article/",
+        "/",
+        "/tags/",
+        "/search/search_index.json",
+        "/support/",
+        "https://evil.example/faq/accounts/reset-password/",
+        "//evil.example/faq/accounts/reset-password/",
+        "/faq/accounts/reset-password/../../../etc/passwd",
+        "BUY CHEAP PILLS",
+        "/faq/accounts/%0Areset-password/",
+    ],
+)
 def test_feedback_for_anything_else_is_refused_with_json_and_not_stored(app, client, page):
     reply = client.post("/api/feedback", json={"page": page, "helpful": False})
     assert reply.status_code == 422
@@ -66,6 +79,7 @@ def test_feedback_waits_for_an_index_that_cannot_be_read(kb_dir, tmp_path):
 
 # --- Deflections and the thank-you page -----------------------------------------------------------
 
+
 def deflect(client, support, url: str, title: str = "Anything the form says"):
     page = support.describe().get_data(as_text=True)
     return client.post("/deflected", data=dict(hidden(page), q="Students not receiving points", url=url, title=title))
@@ -90,8 +104,9 @@ def test_a_deflection_for_a_page_that_is_not_an_article_is_refused_and_not_store
 
 
 def test_the_thank_you_page_shows_the_title_from_the_index_never_from_the_link(client):
-    page = client.get("/thanks", query_string={"title": "Your account is suspended: call +1 555 0100",
-                                               "url": "/" + ARTICLE}).text
+    page = client.get(
+        "/thanks", query_string={"title": "Your account is suspended: call +1 555 0100", "url": "/" + ARTICLE}
+    ).text
     assert f'<a href="/{ARTICLE}">{TITLE}</a>' in page
     assert "suspended" not in page and "555" not in page
 

@@ -125,8 +125,11 @@ def test_an_article_containing_script_shows_it_as_text_in_the_snippet(search_ind
 
 def test_a_page_with_no_front_matter_raw_html_and_hint_tags_uses_its_first_heading(search_index):
     result = search_index.search("export spreadsheet").results[0]
-    assert (result.path, result.title, result.url) == ("legacy/imported.md", "Export your learner data",
-                                                      "legacy/imported/")
+    assert (result.path, result.title, result.url) == (
+        "legacy/imported.md",
+        "Export your learner data",
+        "legacy/imported/",
+    )
     assert "{%" not in result.snippet and "<div" not in result.snippet
 
 
@@ -174,10 +177,13 @@ def test_one_index_serves_many_threads(search_index):
 
 
 def test_two_typed_words_also_find_the_article_that_writes_them_as_one(tmp_path):
-    docs = write_docs(tmp_path / "docs", {
-        "chromebooks.md": "# Classroom laptops\n\nSchools can program boards from Chromebooks.\n",
-        "books.md": "# Reading list\n\nBooks about electronics, chrome plating and more books.\n",
-    })
+    docs = write_docs(
+        tmp_path / "docs",
+        {
+            "chromebooks.md": "# Classroom laptops\n\nSchools can program boards from Chromebooks.\n",
+            "books.md": "# Reading list\n\nBooks about electronics, chrome plating and more books.\n",
+        },
+    )
     build_index(read_folder(docs), tmp_path / "index")
     index = SearchIndex.open(tmp_path / "index")
     try:

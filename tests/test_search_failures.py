@@ -42,8 +42,11 @@ def search_log(caplog) -> list[str]:
 def file_everything(client) -> list[int]:
     """The customer's steps and the API's: suggestions, suggest, the form, the API's two calls."""
     support = SupportActions(client)
-    statuses = [support.describe().status_code, client.get("/api/suggest", query_string={"q": "points"}).status_code,
-                support.file().status_code]
+    statuses = [
+        support.describe().status_code,
+        client.get("/api/suggest", query_string={"q": "points"}).status_code,
+        support.file().status_code,
+    ]
     body = {"form": "problem", "subject": SUBJECT, "email": "admin@springfield.example", "fields": GOOD_PROBLEM}
     first = client.post("/api/requests", json=body)
     again = client.post("/api/requests", json=dict(body, deflect_token=first.get_json().get("deflect_token")))
@@ -51,8 +54,9 @@ def file_everything(client) -> list[int]:
 
 
 @pytest.mark.parametrize("damage", ["corrupted", "missing"])
-def test_a_broken_index_means_no_suggestions_while_filing_works_and_one_log_line(app, client, index_dir, caplog,
-                                                                                damage):
+def test_a_broken_index_means_no_suggestions_while_filing_works_and_one_log_line(
+    app, client, index_dir, caplog, damage
+):
     if damage == "corrupted":
         corrupt_segments(index_dir)
     else:
@@ -73,8 +77,9 @@ def test_a_rebuilt_index_brings_the_suggestions_back_and_the_log_says_so_once(ap
     with caplog.at_level(logging.WARNING):
         assert NOTICE in support.describe().get_data(as_text=True)
         build_index(read_folder(KB / "docs"), index_dir)  # what `deflect build` does: a fresh folder swapped in
-        found = [client.get("/api/suggest", query_string={"q": "points not awarded"}).get_json()["results"]
-                 for _ in range(3)]
+        found = [
+            client.get("/api/suggest", query_string={"q": "points not awarded"}).get_json()["results"] for _ in range(3)
+        ]
     assert all(found) and NOTICE not in support.describe().get_data(as_text=True)
     assert [line.split(" (")[0] for line in search_log(caplog)] == ["Search failed", "Search works again"]
 

@@ -15,14 +15,17 @@ def test_the_project_synonyms_file_is_valid():
     assert validate_synonyms(ROOT / "kb" / "synonyms.yml") == []
 
 
-@pytest.mark.parametrize("text, line, fragment", [
-    ("- sign in, log in\n- points\n", 2, "at least two terms"),
-    ("- sign in, log in\n- login, sign in\n", 2, "already in the group on line 1"),
-    ("- sign in,, log in\n", 1, "remove the extra comma"),
-    ("- sign in, log in\n- {a: b}\n", 2, "a group must be a string"),
-    ("groups: [a, b]\n", 1, "must be a list of groups"),
-    ("- sign in, log in\n- [points, credits\n", 3, "not valid YAML"),
-])
+@pytest.mark.parametrize(
+    "text, line, fragment",
+    [
+        ("- sign in, log in\n- points\n", 2, "at least two terms"),
+        ("- sign in, log in\n- login, sign in\n", 2, "already in the group on line 1"),
+        ("- sign in,, log in\n", 1, "remove the extra comma"),
+        ("- sign in, log in\n- {a: b}\n", 2, "a group must be a string"),
+        ("groups: [a, b]\n", 1, "must be a list of groups"),
+        ("- sign in, log in\n- [points, credits\n", 3, "invalid YAML"),
+    ],
+)
 def test_a_broken_synonyms_file_is_reported_with_file_line_and_fix(tmp_path, text, line, fragment):
     path = tmp_path / "synonyms.yml"
     path.write_text(text, encoding="utf-8")

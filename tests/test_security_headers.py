@@ -31,8 +31,10 @@ def assert_secure_headers(response) -> None:
 
 def pages_with_what_the_customer_typed(client, support) -> dict[str, object]:
     """Every page of the flow that shows a request or what the customer typed, as the customer meets it."""
-    pages = {"describe again": client.get("/problem/", query_string={"q": "Points missing for learner 4711"}),
-             "suggestions": support.describe(q="Points missing for learner 4711 in course 123")}
+    pages = {
+        "describe again": client.get("/problem/", query_string={"q": "Points missing for learner 4711"}),
+        "suggestions": support.describe(q="Points missing for learner 4711 in course 123"),
+    }
     pages["describe with an error"] = client.get("/problem/suggestions", query_string={"q": "x", "tag": "HIGH"})
     pages["form"] = support.open_form()
     pages["form refilled after an error"] = support.file(steps_to_reproduce="")
@@ -51,8 +53,9 @@ def test_every_page_showing_what_the_customer_typed_is_never_stored_by_a_cache(c
         assert_secure_headers(response)
 
 
-@pytest.mark.parametrize("url", ["/", "/problem/", "/thanks", "/no/such/page", "/api/suggest?q=password",
-                                 "/api/forms", "/healthz"])
+@pytest.mark.parametrize(
+    "url", ["/", "/problem/", "/thanks", "/no/such/page", "/api/suggest?q=password", "/api/forms", "/healthz"]
+)
 def test_every_page_and_json_answer_has_the_security_headers(client, url):
     response = client.get(url)
     assert_secure_headers(response)
@@ -94,8 +97,11 @@ def test_over_plain_http_the_session_cookie_is_not_secure_so_local_use_works(cli
 
 
 def test_over_https_the_session_cookie_is_secure(client):
-    response = client.get("/problem/suggestions", base_url="https://localhost",
-                          query_string={"q": "Students not receiving points for quiz completions", "tag": "HIGH"})
+    response = client.get(
+        "/problem/suggestions",
+        base_url="https://localhost",
+        query_string={"q": "Students not receiving points for quiz completions", "tag": "HIGH"},
+    )
     assert "; Secure" in session_cookie(response)
 
 
@@ -113,14 +119,20 @@ def test_a_form_sent_over_https_behind_a_trusted_proxy_is_filed(kb_dir, kb_index
     from tests.conftest import SupportActions
 
     client = make_app(kb_dir, tmp_path / "var", kb_index, DEFLECT_TRUSTED_PROXIES="1").test_client()
-    client.environ_base.update({"HTTP_X_FORWARDED_PROTO": "https", "HTTP_X_FORWARDED_FOR": "198.51.100.7",
-                                "HTTP_REFERER": "https://localhost/support/problem/request"})
+    client.environ_base.update(
+        {
+            "HTTP_X_FORWARDED_PROTO": "https",
+            "HTTP_X_FORWARDED_FOR": "198.51.100.7",
+            "HTTP_REFERER": "https://localhost/support/problem/request",
+        }
+    )
     sent = SupportActions(client).file()
     assert sent.status_code == 303, sent.text
     assert "Request received" in client.get(local(sent.headers["Location"])).text
 
 
 # --- The static site served by `deflect serve` -------------------------------------------------
+
 
 @pytest.fixture
 def site_client(tmp_path) -> Client:

@@ -40,8 +40,9 @@ def test_an_index_damaged_before_a_start_is_rebuilt(start_deflect, project_kb_co
     assert check_index(data_dir / "index") > 10
 
 
-def test_an_index_damaged_while_serving_means_no_suggestions_filing_works_one_log_line(start_deflect, project_kb_copy,
-                                                                                        data_dir):
+def test_an_index_damaged_while_serving_means_no_suggestions_filing_works_one_log_line(
+    start_deflect, project_kb_copy, data_dir
+):
     server = start_deflect(project_kb_copy, data_dir)
     try:
         assert "rebuilding" not in server.output()  # the index was sound at this start

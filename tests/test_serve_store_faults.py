@@ -45,7 +45,7 @@ def served(start_deflect, project_kb_copy, tmp_path_factory, smtp):
 def file_all(customers: list[Customer], api: list[dict], forms: list[dict]) -> list[Answer]:
     """Send every filing at once: the API bodies, then the HTML forms (one customer each)."""
     jobs = [(c.post_json, "/support/api/requests", body) for c, body in zip(customers, api)]
-    jobs += [(c.post_form, "/support/problem/request", fields) for c, fields in zip(customers[len(api):], forms)]
+    jobs += [(c.post_form, "/support/problem/request", fields) for c, fields in zip(customers[len(api) :], forms)]
     with ThreadPoolExecutor(len(jobs)) as pool:
         return list(pool.map(lambda job: job[0](job[1], job[2]), jobs))
 
@@ -79,7 +79,7 @@ def refile(customers: list[Customer], api: list[dict], refused: list[Answer]) ->
         answer = customer.post_json("/support/api/requests", body)
         assert answer.status == 201, answer
         cases.append(answer.json()["case"])
-    for customer, answer in zip(customers[len(api):], refused[len(api):]):
+    for customer, answer in zip(customers[len(api) :], refused[len(api) :]):
         sent = customer.post_form("/support/problem/request", customer.form_fields(answer.text))
         assert sent.status == 303, sent
         cases.append(sent.headers["Location"].split("/requests/")[1].split("?")[0])

@@ -14,11 +14,10 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-
-import deflect
 from flask import Flask, request
 from werkzeug.test import Client
 
+import deflect
 from deflect.kb.folder import KnowledgeBase
 from deflect.search import check_index
 from deflect.site.freshness import build_inputs, ensure_built, is_stale, source_files
@@ -97,7 +96,9 @@ def test_directory_url_without_slash_redirects_keeping_the_query(client):
     assert response.headers["Location"].endswith("/faq/reset-password/?x=1")
 
 
-@pytest.mark.parametrize("url", ["/nope", "/nope/", "/empty/", "/../secret.txt", "/%2e%2e/secret.txt", "/faq/../../secret.txt"])
+@pytest.mark.parametrize(
+    "url", ["/nope", "/nope/", "/empty/", "/../secret.txt", "/%2e%2e/secret.txt", "/faq/../../secret.txt"]
+)
 def test_unknown_paths_get_the_sites_404_page(client, url):
     response = client.get(url)
     assert response.status_code == 404
@@ -130,6 +131,7 @@ def test_the_app_answers_under_support_with_its_script_root(client):
 
 # --- Stale check, with real builds of a small knowledge base ---------------------------------
 
+
 @pytest.fixture
 def small_kb(tmp_path) -> KnowledgeBase:
     """A two-article knowledge base with its own mkdocs.yml and an overrides folder."""
@@ -141,11 +143,13 @@ def small_kb(tmp_path) -> KnowledgeBase:
     (root / "docs" / "reset-password.md").write_text("---\ntitle: Reset your password\n---\n\nUse the link.\n")
     for name in ("support.yml", "tags.yml"):  # a valid policy: the project's own
         shutil.copy2(PROJECT_KB / name, root / name)
-    (root / "mkdocs.yml").write_text(textwrap.dedent("""\
+    (root / "mkdocs.yml").write_text(
+        textwrap.dedent("""\
         site_name: Test help
         theme: {name: material, custom_dir: overrides}
         nav: [index.md, reset-password.md]
-        """))
+        """)
+    )
     return KnowledgeBase.at(root)
 
 
@@ -215,8 +219,9 @@ def test_sources_include_the_inherited_config_and_its_overrides(tmp_path):
     example = project / "examples" / "acme"
     (example / "docs").mkdir(parents=True)
     (example / "docs" / "index.md").write_text("# Acme\n")
-    (example / "mkdocs.yml").write_text("INHERIT: ../../mkdocs.yml\nsite_name: Acme\n"
-                                        "theme:\n  custom_dir: ../../kb/overrides\n")
+    (example / "mkdocs.yml").write_text(
+        "INHERIT: ../../mkdocs.yml\nsite_name: Acme\ntheme:\n  custom_dir: ../../kb/overrides\n"
+    )
     files = set(source_files(KnowledgeBase.at(example)))
     assert project / "mkdocs.yml" in files
     assert project / "kb" / "overrides" / "main.html" in files
@@ -224,6 +229,7 @@ def test_sources_include_the_inherited_config_and_its_overrides(tmp_path):
 
 
 # --- The real process ------------------------------------------------------------------------
+
 
 def _get(url: str) -> tuple[int, str]:
     try:
@@ -255,9 +261,14 @@ def test_a_busy_port_is_explained(project_kb_copy, tmp_path):
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        result = subprocess.run([sys.executable, "-m", "deflect", "serve", "--kb", str(project_kb_copy),
-                                 "--port", str(port)], cwd=tmp_path, capture_output=True, text=True, timeout=120,
-                                env={**os.environ, "DEFLECT_DATA_DIR": str(tmp_path / "var")})
+        result = subprocess.run(
+            [sys.executable, "-m", "deflect", "serve", "--kb", str(project_kb_copy), "--port", str(port)],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={**os.environ, "DEFLECT_DATA_DIR": str(tmp_path / "var")},
+        )
     assert result.returncode != 0
     assert f"cannot listen on 127.0.0.1:{port}" in result.stderr and "--port" in result.stderr
     assert "Traceback" not in result.stderr

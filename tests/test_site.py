@@ -92,7 +92,9 @@ def test_changing_a_response_target_in_support_yml_changes_the_built_page(tmp_pa
 
 def test_the_support_url_can_point_to_another_host(tmp_path):
     kb = copy_kb(tmp_path)
-    config = kb.mkdocs_file.read_text().replace("support_url: /support/", "support_url: https://help.example.com/support/")
+    config = kb.mkdocs_file.read_text().replace(
+        "support_url: /support/", "support_url: https://help.example.com/support/"
+    )
     kb.mkdocs_file.write_text(config)
     build_site(kb, tmp_path / "site")
     html = (tmp_path / "site/faq/billing/invoices/index.html").read_text()

@@ -7,19 +7,20 @@ import re
 from pathlib import Path
 
 from deflect.kb.folder import KnowledgeBase
-from deflect.kb.pages import read_folder
+from deflect.kb.pages import is_article, read_folder
 from deflect.search import SearchIndex, build_index
-from deflect.kb.pages import is_article
 from deflect.site.build import build_site
 
 ROOT = Path(__file__).resolve().parent.parent
 TITLE = re.compile(r"<title>(.*?)</title>", re.DOTALL)
 NOT_ARTICLES = ("404.html", "search/", "assets/")
 
+
 def site_name() -> str:
     """The site name that MkDocs appends to every page title."""
     text = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
     return re.search(r"^site_name:\s*(.+)$", text, re.MULTILINE).group(1).strip()
+
 
 def published_articles(site_dir: Path, docs: Path) -> dict[str, str]:
     """{url: title} for every article page of the built site, read from its HTML.
@@ -39,6 +40,7 @@ def published_articles(site_dir: Path, docs: Path) -> dict[str, str]:
         title = TITLE.search(page.read_text(encoding="utf-8")).group(1).strip()
         found[url] = html.unescape(title.removesuffix(suffix))
     return found
+
 
 def test_every_article_of_the_built_site_is_in_the_index_with_the_same_title_and_url(tmp_path):
     kb = KnowledgeBase.at(ROOT / "kb")

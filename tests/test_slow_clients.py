@@ -45,8 +45,10 @@ def test_110_slow_connections_neither_stop_other_clients_nor_stay_open(served):
 
 
 def test_a_300_mb_body_is_refused_from_its_length_before_any_of_it_is_sent(served):
-    head = (b"POST /support/api/requests HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-            b"Content-Length: 300000000\r\n\r\n")
+    head = (
+        b"POST /support/api/requests HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        b"Content-Length: 300000000\r\n\r\n"
+    )
     started = time.monotonic()
     response = raw_request(served.host, served.port, head, body=b"{" + b" " * 1000, wait=5)
     assert status_of(response) == 413
@@ -55,8 +57,10 @@ def test_a_300_mb_body_is_refused_from_its_length_before_any_of_it_is_sent(serve
 
 def test_a_body_just_over_the_apps_limit_gets_the_apps_own_413_in_json(served):
     body = b'{"form": "problem", "subject": "' + b"x" * 200_000 + b'"}'
-    head = (b"POST /support/api/requests HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-            b"Content-Length: %d\r\nConnection: close\r\n\r\n" % len(body))
+    head = (
+        b"POST /support/api/requests HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        b"Content-Length: %d\r\nConnection: close\r\n\r\n" % len(body)
+    )
     response = raw_request(served.host, served.port, head, body)
     assert status_of(response) == 413 and b'"errors"' in response
 
@@ -70,8 +74,12 @@ def test_without_trusted_proxies_a_forged_forwarded_for_does_not_buy_a_fresh_buc
     """The server passes forwarding headers on; the app, trusting no proxy, ignores them."""
     direct = Client(served.port, "127.0.0.30")
     try:
-        statuses = [direct.request("GET", "/support/api/suggest?q=password",
-                                   headers={"X-Forwarded-For": f"198.51.100.{n % 250}"})[0] for n in range(121)]
+        statuses = [
+            direct.request(
+                "GET", "/support/api/suggest?q=password", headers={"X-Forwarded-For": f"198.51.100.{n % 250}"}
+            )[0]
+            for n in range(121)
+        ]
     finally:
         direct.close()
     assert statuses.count(200) == 120 and statuses[-1] == 429
@@ -88,8 +96,10 @@ def test_a_request_without_a_body_that_expects_100_continue_is_answered(served):
 
 def test_a_body_sent_after_100_continue_is_still_read(served):
     body = b'{"page": "faq/accounts/reset-password/", "helpful": true}'
-    head = (b"POST /support/api/feedback HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-            b"Expect: 100-continue\r\nContent-Length: %d\r\nConnection: close\r\n\r\n" % len(body))
+    head = (
+        b"POST /support/api/feedback HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        b"Expect: 100-continue\r\nContent-Length: %d\r\nConnection: close\r\n\r\n" % len(body)
+    )
     with socket.create_connection((served.host, served.port), timeout=5) as sock:
         sock.sendall(head)
         assert sock.recv(100).startswith(b"HTTP/1.1 100 Continue")

@@ -8,8 +8,10 @@ import pytest
 
 from deflect.ranking.snippets import make_snippet
 
-TEXT = ("Learn what to do if you are having issues uploading a sketch to your board. "
-        "Check the cable, the port and the selected board before you try again. ") * 4
+TEXT = (
+    "Learn what to do if you are having issues uploading a sketch to your board. "
+    "Check the cable, the port and the selected board before you try again. "
+) * 4
 
 
 def marks(*words: str):

@@ -7,21 +7,24 @@ from deflect.intake import subject
 TAGS = ["CRITICAL", "HIGH", "MEDIUM", "LOW", "INTEGRATION", "QUESTION"]
 
 
-@pytest.mark.parametrize("typed, expected", [
-    ("[HIGH] Students not receiving points for quiz completions", None),
-    ("[INTEGRATION]Moodle webhook setup assistance needed", None),
-    ("Students not receiving points", "start with a tag in brackets"),
-    ("[high] Students not receiving points", "write the tag in capitals: [HIGH]"),
-    ("[HIHG] Points missing for quizzes", "did you mean [HIGH]? Write [HIGH] Points missing for quizzes"),
-    ("[CRTICAL] Production outage now", "did you mean [CRITICAL]?"),
-    ("[URGENT] Points missing for quizzes", "unknown tag [URGENT]; use one of [CRITICAL]"),
-    ("[] Points missing for quizzes", "start with a tag in brackets"),
-    ("[HIGH] x", "the summary has 1 character; describe the problem in 10 to 120"),
-    ("[HIGH] " + "x" * 121, "shorten it to at most 120"),
-    ("[HIGH] Points missing\nBcc: someone@example.com", "on one line"),
-    ("[HIGH] Points missing\x00 for quizzes", "on one line"),
-    ("[HIGH] Points\u2028missing for quizzes", "on one line"),
-])
+@pytest.mark.parametrize(
+    "typed, expected",
+    [
+        ("[HIGH] Students not receiving points for quiz completions", None),
+        ("[INTEGRATION]Moodle webhook setup assistance needed", None),
+        ("Students not receiving points", "start with a tag in brackets"),
+        ("[high] Students not receiving points", "write the tag in capitals: [HIGH]"),
+        ("[HIHG] Points missing for quizzes", "did you mean [HIGH]? Write [HIGH] Points missing for quizzes"),
+        ("[CRTICAL] Production outage now", "did you mean [CRITICAL]?"),
+        ("[URGENT] Points missing for quizzes", "unknown tag [URGENT]; use one of [CRITICAL]"),
+        ("[] Points missing for quizzes", "start with a tag in brackets"),
+        ("[HIGH] x", "the summary has 1 character; describe the problem in 10 to 120"),
+        ("[HIGH] " + "x" * 121, "shorten it to at most 120"),
+        ("[HIGH] Points missing\nBcc: someone@example.com", "on one line"),
+        ("[HIGH] Points missing\x00 for quizzes", "on one line"),
+        ("[HIGH] Points\u2028missing for quizzes", "on one line"),
+    ],
+)
 def test_typed_subject(typed, expected):
     errors = subject.check(typed, TAGS, 10, 120)
     if expected is None:
@@ -31,13 +34,16 @@ def test_typed_subject(typed, expected):
         assert errors[0].message.startswith("Subject:")
 
 
-@pytest.mark.parametrize("tag, summary, part, expected", [
-    ("HIGH", "Points missing for quizzes", None, None),
-    ("", "Points missing for quizzes", "tag", "start with a tag"),
-    ("high", "Points missing for quizzes", "tag", "[HIGH]"),
-    ("HIGH", "short", "summary", "describe the problem in 10 to 120"),
-    ("HIGH", "two\nlines of summary text", "summary", "on one line"),
-])
+@pytest.mark.parametrize(
+    "tag, summary, part, expected",
+    [
+        ("HIGH", "Points missing for quizzes", None, None),
+        ("", "Points missing for quizzes", "tag", "start with a tag"),
+        ("high", "Points missing for quizzes", "tag", "[HIGH]"),
+        ("HIGH", "short", "summary", "describe the problem in 10 to 120"),
+        ("HIGH", "two\nlines of summary text", "summary", "on one line"),
+    ],
+)
 def test_composed_subject(tag, summary, part, expected):
     errors = subject.check_parts(tag, summary, TAGS, 10, 120)
     if expected is None:

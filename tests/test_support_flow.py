@@ -15,8 +15,13 @@ def store(app):
 
 def test_chooser_lists_forms_and_contact_links(client):
     page = client.get("/").get_data(as_text=True)
-    for name in ("Report a problem", "Ask a question", "Request a feature", "Escalate an existing case",
-                 "Administrator community forum"):
+    for name in (
+        "Report a problem",
+        "Ask a question",
+        "Request a feature",
+        "Escalate an existing case",
+        "Administrator community forum",
+    ):
         assert name in page
     assert "Orbit Learning Rewards Help Center" in page  # the site's name, and a way back
     assert 'href="/"' in page
@@ -30,9 +35,13 @@ def test_step_two_shows_articles_with_a_way_to_say_solved(support):
 
 def test_this_solved_my_problem_records_a_deflection(app, client, support):
     page = support.describe(**{"from": "troubleshooting/points-not-awarded/"}).get_data(as_text=True)
-    data = dict(hidden(page), q="Students not receiving points for quiz completions",
-                url="/troubleshooting/points-not-awarded/", title="Points not awarded",
-                **{"from": "troubleshooting/points-not-awarded/"})
+    data = dict(
+        hidden(page),
+        q="Students not receiving points for quiz completions",
+        url="/troubleshooting/points-not-awarded/",
+        title="Points not awarded",
+        **{"from": "troubleshooting/points-not-awarded/"},
+    )
     done = client.post("/deflected", data=data)
     assert done.status_code == 302
     assert "Glad that solved it" in client.get(local(done.headers["Location"])).get_data(as_text=True)
@@ -64,8 +73,14 @@ def test_a_complete_request_is_stored_numbered_and_confirmed(app, client, suppor
     record = store(app).get_request(case)
     assert record["subject"] == "[HIGH] Students not receiving points for quiz completions"
     assert record["priority"] == "high" and record["plan"] == "standard" and record["region"] == "europe"
-    assert [f["id"] for f in record["fields"]][:6] == ["problem_summary", "steps_to_reproduce", "expected_result",
-                                                       "actual_result", "environment", "impact"]
+    assert [f["id"] for f in record["fields"]][:6] == [
+        "problem_summary",
+        "steps_to_reproduce",
+        "expected_result",
+        "actual_result",
+        "environment",
+        "impact",
+    ]
     assert record["response_target"] == "8 hours" and record["resolution_target"] == "24 hours"
     assert record["response_due"] < record["resolution_due"]
     assert record["shown_articles"] and record["email"] == "admin@springfield.example"
@@ -111,16 +126,23 @@ def test_missing_steps_are_refused_with_the_field_named_and_the_form_refilled(ap
     assert store(app).list_requests() == []
 
 
-@pytest.mark.parametrize("tag, summary, expected", [
-    ("high", "Points missing for quizzes", "write the tag in capitals: [HIGH]"),
-    ("HIHG", "Points missing for quizzes", "did you mean [HIGH]?"),
-    ("HIGH", "x", "describe the problem in 10 to 120"),
-    ("QUESTION", "Points missing for quizzes", "unknown tag [QUESTION]"),
-])
+@pytest.mark.parametrize(
+    "tag, summary, expected",
+    [
+        ("high", "Points missing for quizzes", "write the tag in capitals: [HIGH]"),
+        ("HIHG", "Points missing for quizzes", "did you mean [HIGH]?"),
+        ("HIGH", "x", "describe the problem in 10 to 120"),
+        ("QUESTION", "Points missing for quizzes", "unknown tag [QUESTION]"),
+    ],
+)
 def test_subject_errors_say_what_to_write(support, tag, summary, expected):
     page = support.open_form()
-    reply = support.client.post("/problem/request", data=support.form_data(page, tag=tag, summary=summary,
-                                                                           description="Students not receiving points for quiz completions"))
+    reply = support.client.post(
+        "/problem/request",
+        data=support.form_data(
+            page, tag=tag, summary=summary, description="Students not receiving points for quiz completions"
+        ),
+    )
     assert reply.status_code == 422
     assert expected in reply.get_data(as_text=True)
 
@@ -153,7 +175,10 @@ def test_secrets_are_never_forwarded_as_typed(app, support):
     page = support.open_form()
     data = support.form_data(page, actual_result="Login fails; my password is Hunter2024 and it worked yesterday.")
     assert support.client.post("/problem/request", data=data).status_code == 422
-    assert support.client.post("/problem/request", data=dict(data, confirm_guard="actual_result:password")).status_code == 303
+    assert (
+        support.client.post("/problem/request", data=dict(data, confirm_guard="actual_result:password")).status_code
+        == 303
+    )
     [record] = store(app).list_requests()
     actual = next(f["value"] for f in record["fields"] if f["id"] == "actual_result")
     assert "Hunter2024" not in actual and "[removed: a password]" in actual
@@ -191,7 +216,9 @@ def test_targets_for_priority_and_plan_are_shown(support):
 
 def test_the_honeypot_refuses_bots(app, support):
     page = support.open_form()
-    assert support.client.post("/problem/request", data=support.form_data(page, website="http://spam")).status_code == 400
+    assert (
+        support.client.post("/problem/request", data=support.form_data(page, website="http://spam")).status_code == 400
+    )
     assert store(app).list_requests() == []
 
 
@@ -235,9 +262,11 @@ def test_filing_is_rate_limited_per_client(kb_dir, kb_index, tmp_path):
 @pytest.mark.parametrize("form", ["question", "feature-request", "escalate"])
 def test_every_form_files(app, support, form):
     tag = {"question": "QUESTION", "feature-request": "LOW", "escalate": "HIGH"}[form]
-    q = {"question": "How do I give bonus points for early quizzes?",
-         "feature-request": "Bonus points for quizzes completed early",
-         "escalate": "Case past its target and more learners affected"}[form]
+    q = {
+        "question": "How do I give bonus points for early quizzes?",
+        "feature-request": "Bonus points for quizzes completed early",
+        "escalate": "Case past its target and more learners affected",
+    }[form]
     assert support.file(form, tag=tag, q=q).status_code == 303
     [record] = store(app).list_requests()
     assert record["form"] == form and record["tag"] == tag

@@ -12,35 +12,41 @@ import sys
 
 import pytest
 
-from deflect.web import proxies
 from deflect.settings import InvalidSetting
+from deflect.web import proxies
 from tests.conftest import make_app
 
 
-@pytest.mark.parametrize("value, count, networks", [
-    (None, 0, ()),
-    ("", 0, ()),
-    ("0", 0, ()),
-    ("1", 1, ()),
-    (" 2 ", 2, ()),
-    ("127.0.0.1", 0, ("127.0.0.1/32",)),
-    ("10.0.0.0/8, ::1", 0, ("10.0.0.0/8", "::1/128")),
-    ("192.168.1.7/24", 0, ("192.168.1.0/24",)),
-])
+@pytest.mark.parametrize(
+    "value, count, networks",
+    [
+        (None, 0, ()),
+        ("", 0, ()),
+        ("0", 0, ()),
+        ("1", 1, ()),
+        (" 2 ", 2, ()),
+        ("127.0.0.1", 0, ("127.0.0.1/32",)),
+        ("10.0.0.0/8, ::1", 0, ("10.0.0.0/8", "::1/128")),
+        ("192.168.1.7/24", 0, ("192.168.1.0/24",)),
+    ],
+)
 def test_the_setting_reads_a_number_of_proxies_or_their_addresses(value, count, networks):
     trusted = proxies.parse(value)
     assert trusted.count == count
     assert tuple(str(n) for n in trusted.networks) == networks
 
 
-@pytest.mark.parametrize("value, named", [
-    ("nginx", "'nginx' is not an IP address"),
-    ("10.0.0.1, proxy.local", "'proxy.local' is not an IP address"),
-    ("10.0.0.300", "'10.0.0.300' is not an IP address"),
-    ("-1", "'-1' is not an IP address"),
-    ("99", "more proxies than any real chain"),
-    ("1,", "'1' is not an IP address"),
-])
+@pytest.mark.parametrize(
+    "value, named",
+    [
+        ("nginx", "'nginx' is not an IP address"),
+        ("10.0.0.1, proxy.local", "'proxy.local' is not an IP address"),
+        ("10.0.0.300", "'10.0.0.300' is not an IP address"),
+        ("-1", "'-1' is not an IP address"),
+        ("99", "more proxies than any real chain"),
+        ("1,", "'1' is not an IP address"),
+    ],
+)
 def test_a_wrong_value_names_the_variable_and_the_fix(value, named):
     with pytest.raises(InvalidSetting) as error:
         proxies.parse(value)
@@ -50,10 +56,14 @@ def test_a_wrong_value_names_the_variable_and_the_fix(value, named):
 
 
 def test_deflect_serve_refuses_to_start_with_a_wrong_value_before_building(tmp_path):
-    result = subprocess.run([sys.executable, "-m", "deflect", "serve", "--kb", str(tmp_path / "kb"), "--port", "0"],
-                            cwd=tmp_path, capture_output=True, text=True, timeout=60,
-                            env={**os.environ, "DEFLECT_DATA_DIR": str(tmp_path / "var"),
-                                 "DEFLECT_TRUSTED_PROXIES": "the nginx box"})
+    result = subprocess.run(
+        [sys.executable, "-m", "deflect", "serve", "--kb", str(tmp_path / "kb"), "--port", "0"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "DEFLECT_DATA_DIR": str(tmp_path / "var"), "DEFLECT_TRUSTED_PROXIES": "the nginx box"},
+    )
     assert result.returncode != 0
     assert "DEFLECT_TRUSTED_PROXIES='the nginx box'" in result.stderr and "127.0.0.1 for nginx" in result.stderr
     assert "Traceback" not in result.stderr and "Building" not in result.stdout
@@ -64,8 +74,13 @@ def limited(kb_dir, kb_index, tmp_path):
     """An app whose suggestions allow 2 requests a minute per client, with DEFLECT_TRUSTED_PROXIES set."""
 
     def make(trusted: str | None):
-        app = make_app(kb_dir, tmp_path / f"var-{trusted}", kb_index, SUGGEST_RATE_LIMIT="2 per minute",
-                       DEFLECT_TRUSTED_PROXIES=trusted)
+        app = make_app(
+            kb_dir,
+            tmp_path / f"var-{trusted}",
+            kb_index,
+            SUGGEST_RATE_LIMIT="2 per minute",
+            DEFLECT_TRUSTED_PROXIES=trusted,
+        )
         return app.test_client()
 
     return make

@@ -17,14 +17,20 @@ from werkzeug.datastructures import Headers
 from deflect.cli import main
 from deflect.delivery.channels import senders_for
 from deflect.delivery.outbox import Backoff, deliver_pending
-from deflect.store.model import OutboxEntry
-from deflect.delivery.webhook import headers_for
 from deflect.delivery.signature import GENERATE, TOLERANCE, InvalidSecret, signature, signing_keys
+from deflect.delivery.webhook import headers_for
+from deflect.store.model import OutboxEntry
 from tests.conftest import make_app
 from tests.delivery_fixtures import ROOT, file_sample
 from tests.loopback import Hook
-from tests.webhook_verifiers import (OTHER_SECRET, PLAIN_SECRET, SECRET, documented_check, verified_by_the_docs,
-                                     verified_by_the_reference_library)
+from tests.webhook_verifiers import (
+    OTHER_SECRET,
+    PLAIN_SECRET,
+    SECRET,
+    documented_check,
+    verified_by_the_docs,
+    verified_by_the_reference_library,
+)
 
 QUICK = Backoff(base=0.01, cap=0.02, max_attempts=5)
 
@@ -50,7 +56,9 @@ def changed(call: Hook, body: bytes | None = None, **headers: str) -> Hook:
     return Hook(copy, call.body if body is None else body)
 
 
-def test_a_call_carries_the_standard_webhooks_headers_and_both_receivers_accept_it(store, policy, webhook_receiver, tmp_path):
+def test_a_call_carries_the_standard_webhooks_headers_and_both_receivers_accept_it(
+    store, policy, webhook_receiver, tmp_path
+):
     before = int(time.time())
     call = one_call(store, policy, webhook_receiver, tmp_path)
     assert re.fullmatch(r"msg_[0-9a-f]{32}", call.headers["webhook-id"])
@@ -69,25 +77,40 @@ def test_the_same_call_replayed_after_the_tolerance_window_is_refused(store, pol
     assert not verified_by_the_docs(call, now=sent_at - TOLERANCE - 1)  # nor one "from the future"
 
 
-def test_the_reference_library_refuses_a_call_deflect_signed_longer_ago_than_the_window(store, policy, webhook_receiver, tmp_path):
+def test_the_reference_library_refuses_a_call_deflect_signed_longer_ago_than_the_window(
+    store, policy, webhook_receiver, tmp_path
+):
     call = one_call(store, policy, webhook_receiver, tmp_path)
     keys = signing_keys(SECRET)
     for age, accepted in ((TOLERANCE - 60, True), (TOLERANCE + 1, False)):
-        old = headers_for(call.body, call.headers["Idempotency-Key"], call.headers["webhook-id"], keys,
-                          timestamp=int(time.time()) - age)
+        old = headers_for(
+            call.body,
+            call.headers["Idempotency-Key"],
+            call.headers["webhook-id"],
+            keys,
+            timestamp=int(time.time()) - age,
+        )
         replay = Hook(Headers(old), call.body)
         assert verified_by_the_reference_library(replay) is accepted
         assert verified_by_the_docs(replay) is accepted
 
 
-@pytest.mark.parametrize("tamper", [
-    pytest.param(lambda c: changed(c, body=c.body + b" "), id="a space after the body"),
-    pytest.param(lambda c: changed(c, body=c.body.replace(b"[HIGH]", b"[LOW] ")), id="the subject's tag"),
-    pytest.param(lambda c: changed(c, webhook_id="msg_" + "0" * 32), id="another id"),
-    pytest.param(lambda c: changed(c, webhook_timestamp=str(int(c.headers["webhook-timestamp"]) + 1)), id="a later timestamp"),
-    pytest.param(lambda c: changed(c, webhook_signature=c.headers["webhook-signature"].replace("v1,", "v1a,")), id="another scheme"),
-    pytest.param(lambda c: changed(c, webhook_signature=""), id="no signature"),
-])
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        pytest.param(lambda c: changed(c, body=c.body + b" "), id="a space after the body"),
+        pytest.param(lambda c: changed(c, body=c.body.replace(b"[HIGH]", b"[LOW] ")), id="the subject's tag"),
+        pytest.param(lambda c: changed(c, webhook_id="msg_" + "0" * 32), id="another id"),
+        pytest.param(
+            lambda c: changed(c, webhook_timestamp=str(int(c.headers["webhook-timestamp"]) + 1)), id="a later timestamp"
+        ),
+        pytest.param(
+            lambda c: changed(c, webhook_signature=c.headers["webhook-signature"].replace("v1,", "v1a,")),
+            id="another scheme",
+        ),
+        pytest.param(lambda c: changed(c, webhook_signature=""), id="no signature"),
+    ],
+)
 def test_a_tampered_body_id_or_timestamp_is_refused(store, policy, webhook_receiver, tmp_path, tamper):
     call = tamper(one_call(store, policy, webhook_receiver, tmp_path))
     assert not verified_by_the_docs(call)
@@ -125,8 +148,18 @@ def test_two_requests_get_two_ids(store, policy, webhook_receiver, tmp_path):
 
 
 def test_a_message_queued_before_ids_were_stored_gets_one_stable_id(webhook_receiver, tmp_path):
-    entry = OutboxEntry(id=1, case_number="OLR-2026-000001", channel="webhook", payload={"body": '{"case": 1}'},
-                        status="pending", attempts=0, next_attempt_at="", last_error=None, created_at="", delivered_at=None)
+    entry = OutboxEntry(
+        id=1,
+        case_number="OLR-2026-000001",
+        channel="webhook",
+        payload={"body": '{"case": 1}'},
+        status="pending",
+        attempts=0,
+        next_attempt_at="",
+        last_error=None,
+        created_at="",
+        delivered_at=None,
+    )
     send = senders_for(hook_settings(webhook_receiver, tmp_path))["webhook"]
     send(entry)
     send(entry)
@@ -136,7 +169,9 @@ def test_a_message_queued_before_ids_were_stored_gets_one_stable_id(webhook_rece
     assert verified_by_the_reference_library(second)
 
 
-def test_without_a_secret_the_call_has_an_id_and_a_timestamp_but_no_signature(store, policy, webhook_receiver, tmp_path):
+def test_without_a_secret_the_call_has_an_id_and_a_timestamp_but_no_signature(
+    store, policy, webhook_receiver, tmp_path
+):
     call = one_call(store, policy, webhook_receiver, tmp_path, secret=None)
     assert call.headers["webhook-id"] and call.headers["webhook-timestamp"]
     assert "webhook-signature" not in call.headers
@@ -146,8 +181,10 @@ def test_without_a_secret_the_call_has_an_id_and_a_timestamp_but_no_signature(st
 def test_the_specifications_test_vector_is_signed_the_same():
     """The reference library's published example: key, id, timestamp, payload and the signature they give."""
     [key] = signing_keys("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
-    assert signature(key, "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, b'{"test": 2432232314}') == \
-        "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
+    assert (
+        signature(key, "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, b'{"test": 2432232314}')
+        == "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
+    )
 
 
 def test_while_a_secret_is_rotated_every_call_is_signed_with_both(store, policy, webhook_receiver, tmp_path):
@@ -207,17 +244,29 @@ def test_a_secret_broken_after_filing_keeps_the_call_waiting_with_the_reason(sto
 def test_the_documented_command_makes_a_secret_deflect_accepts():
     docs = (ROOT / "docs" / "webhook.md").read_text()
     assert GENERATE in docs  # the error messages name the same command
-    made = subprocess.run([sys.executable, "-c", re.search(r"-c '(.*)'", GENERATE).group(1)],
-                          capture_output=True, text=True, check=True).stdout.strip()
+    made = subprocess.run(
+        [sys.executable, "-c", re.search(r"-c '(.*)'", GENERATE).group(1)], capture_output=True, text=True, check=True
+    ).stdout.strip()
     assert made.startswith("whsec_") and [len(k) for k in signing_keys(made)] == [32]
 
 
-@pytest.mark.parametrize("headers", [
-    {"webhook-signature": "sha256=é"}, {"webhook-signature": "sha256=\u2603" * 3}, {"webhook-signature": "v1,☃"},
-    {"webhook-signature": ""}, {"webhook-timestamp": ""}, {"webhook-timestamp": "soon"},
-    {"webhook-timestamp": "١٦١٤٢٦٥٣٣٠"}, {"webhook-timestamp": "9" * 5000}, {"webhook-timestamp": "-1"},
-    {"webhook-timestamp": "1.6e9"}, {"webhook-id": ""}, {"webhook-id": "☃.1.x"},
-])
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"webhook-signature": "sha256=é"},
+        {"webhook-signature": "sha256=\u2603" * 3},
+        {"webhook-signature": "v1,☃"},
+        {"webhook-signature": ""},
+        {"webhook-timestamp": ""},
+        {"webhook-timestamp": "soon"},
+        {"webhook-timestamp": "١٦١٤٢٦٥٣٣٠"},
+        {"webhook-timestamp": "9" * 5000},
+        {"webhook-timestamp": "-1"},
+        {"webhook-timestamp": "1.6e9"},
+        {"webhook-id": ""},
+        {"webhook-id": "☃.1.x"},
+    ],
+)
 def test_the_documented_check_refuses_any_malformed_header_without_an_error(headers):
     """A receiver answers 401, not 500, whatever an impostor puts in the headers."""
     now = int(time.time())

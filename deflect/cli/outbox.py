@@ -8,8 +8,14 @@ from deflect import settings
 
 
 @click.command()
-@click.option("--retry", "retry_ids", type=int, multiple=True, metavar="ID",
-              help="Queue this failed (or waiting) message again, due now, with fresh attempts. Repeatable.")
+@click.option(
+    "--retry",
+    "retry_ids",
+    type=int,
+    multiple=True,
+    metavar="ID",
+    help="Queue this failed (or waiting) message again, due now, with fresh attempts. Repeatable.",
+)
 @click.option("--retry-failed", is_flag=True, help="Queue every failed message again.")
 @click.option("--deliver", is_flag=True, help="Run one delivery pass now (SMTP or var/mail/, and the webhook).")
 @click.option("--watch", is_flag=True, help="Keep delivering until Ctrl+C, like the app's worker.")

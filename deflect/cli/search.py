@@ -11,12 +11,27 @@ from deflect.cli.options import data_dir
 
 
 @click.command("index")
-@click.option("--docs", "docs_dir", required=True, type=click.Path(file_okay=False, exists=True, path_type=Path),
-              help="A folder of Markdown files (front matter optional).")
-@click.option("--index", "index_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Where to build the index (replaced atomically).")
-@click.option("--synonyms", "synonyms_file", type=click.Path(dir_okay=False, exists=True, path_type=Path),
-              default=None, help="A synonyms.yml to apply at query time. Default: none.")
+@click.option(
+    "--docs",
+    "docs_dir",
+    required=True,
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    help="A folder of Markdown files (front matter optional).",
+)
+@click.option(
+    "--index",
+    "index_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where to build the index (replaced atomically).",
+)
+@click.option(
+    "--synonyms",
+    "synonyms_file",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="A synonyms.yml to apply at query time. Default: none.",
+)
 def index(docs_dir: Path, index_dir: Path, synonyms_file: Path | None) -> None:
     """Index any folder of Markdown for `deflect search`."""
     from deflect.kb.pages import is_article, read_folder
@@ -28,8 +43,13 @@ def index(docs_dir: Path, index_dir: Path, synonyms_file: Path | None) -> None:
 
 
 @click.command("search")
-@click.option("--index", "index_dir", required=True, type=click.Path(file_okay=False, exists=True, path_type=Path),
-              help="An index built by `deflect index` or `deflect build`.")
+@click.option(
+    "--index",
+    "index_dir",
+    required=True,
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    help="An index built by `deflect index` or `deflect build`.",
+)
 @click.option("--limit", default=5, show_default=True, type=click.IntRange(1, 100), help="Results per query.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per query per line.")
 @click.option("--record-gaps", is_flag=True, help="Record queries that find nothing as content gaps.")

@@ -12,10 +12,20 @@ from deflect.cli.options import data_dir, kb_option, knowledge_base
 @click.command()
 @kb_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0: every interface).")
-@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
-              help="Port to listen on (0: any free port; the URL printed says which).")
-@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256),
-              help="Worker threads of the server (one process: one search index, exact rate limits).")
+@click.option(
+    "--port",
+    default=8000,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="Port to listen on (0: any free port; the URL printed says which).",
+)
+@click.option(
+    "--threads",
+    default=8,
+    show_default=True,
+    type=click.IntRange(1, 256),
+    help="Worker threads of the server (one process: one search index, exact rate limits).",
+)
 def serve(kb_dir: Path | None, host: str, port: int, threads: int) -> None:
     """Serve the help-center site at / and the support app at /support/ on one port (waitress).
 

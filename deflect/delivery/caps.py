@@ -10,7 +10,7 @@ sent to support; only its confirmation is skipped.
 from __future__ import annotations
 
 import re
-from typing import Mapping
+from collections.abc import Mapping
 
 from deflect.delivery.messages import safe_address
 from deflect.settings import SETTINGS
@@ -30,8 +30,10 @@ def _count(settings: Mapping[str, object], name: str) -> int:
     value = settings.get(name)
     text = str(DEFAULTS[name] if value is None or value == "" else value).strip()
     if not re.fullmatch(r"[0-9]{1,9}", text):
-        raise ValueError(f"{name}={value!r}: write a whole number of confirmations per hour, 0 or more "
-                         f"(0 sends none), like {DEFAULTS[name]}")
+        raise ValueError(
+            f"{name}={value!r}: write a whole number of confirmations per hour, 0 or more "
+            f"(0 sends none), like {DEFAULTS[name]}"
+        )
     return int(text)
 
 

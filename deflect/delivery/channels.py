@@ -12,20 +12,20 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Mapping
 from urllib.parse import urljoin
 
 from deflect import settings as settings_module
 from deflect.delivery import messages, readback
-from deflect.delivery.outbox import DEFAULT_LEASE, Sender, Worker
-from deflect.delivery.text import confirmation_state
 from deflect.delivery.errors import SendError
+from deflect.delivery.outbox import DEFAULT_LEASE, Sender, Worker
+from deflect.delivery.signature import message_id_of, new_message_id, signing_keys
 from deflect.delivery.smtp import eml_name, parse_smtp_url, send_smtp, write_eml
+from deflect.delivery.text import confirmation_state
+from deflect.delivery.webhook import post_webhook
 from deflect.store.model import OutboxEntry
 from deflect.store.sqlite import Store
-from deflect.delivery.webhook import post_webhook
-from deflect.delivery.signature import message_id_of, new_message_id, signing_keys
 
 WEBHOOK_TYPE = "deflect.request.filed"
 WEBHOOK_VERSION = 1
@@ -47,8 +47,15 @@ def outbox_messages(record: dict, policy, settings: Mapping[str, str | None]) ->
     support = messages.support_message(record, policy, to)  # it says whether the customer got a confirmation
     entries = [_email("support", support, sender, [to], messages.support_subject(record))]
     if confirmation is not None:
-        entries.append(_email("customer", confirmation, sender, [confirmation["To"].addresses[0].addr_spec],
-                              messages.confirmation_subject(record)))
+        entries.append(
+            _email(
+                "customer",
+                confirmation,
+                sender,
+                [confirmation["To"].addresses[0].addr_spec],
+                messages.confirmation_subject(record),
+            )
+        )
     if settings.get("DEFLECT_WEBHOOK_URL"):
         body = json.dumps(webhook_document(record, policy, to), ensure_ascii=False)
         entries.append(("webhook", {"body": body, "webhook_id": new_message_id()}))
@@ -73,8 +80,13 @@ def with_absolute_links(record: dict, site_url: str | None) -> dict:
 
 def _email(channel: str, message, sender: str, recipients: list[str], subject: str) -> tuple:
     rendered = messages.render(message, subject, recipients)
-    payload = {"from": sender, "to": recipients, "message_id": message["Message-ID"], "message": rendered.text,
-               "built": rendered.built}
+    payload = {
+        "from": sender,
+        "to": recipients,
+        "message_id": message["Message-ID"],
+        "message": rendered.text,
+        "built": rendered.built,
+    }
     return (channel, payload) if rendered.problem is None else (channel, payload, rendered.problem)
 
 
@@ -99,7 +111,9 @@ def webhook_document(record: dict, policy, route: str) -> dict:
         "fields": [{k: f.get(k) for k in ("id", "label", "value")} for f in record.get("fields", [])],
         "from_page": record.get("from_page"),
         "shown_articles": [{"title": a.get("title"), "url": a.get("url")} for a in record.get("shown_articles") or []],
-        "targets": {key: record.get(key) for key in ("response_target", "resolution_target", "response_due", "resolution_due")},
+        "targets": {
+            key: record.get(key) for key in ("response_target", "resolution_target", "response_due", "resolution_due")
+        },
     }
 
 
@@ -125,6 +139,7 @@ def _mail_sender(settings: Mapping[str, str | None]) -> Sender:
                 write_eml(folder, eml_name(entry.case_number, entry.channel), entry.payload["message"])
             except OSError as error:
                 raise SendError(f"cannot write to {folder}: {error}") from error
+
         return write
 
     def send(entry: OutboxEntry) -> None:
@@ -134,6 +149,7 @@ def _mail_sender(settings: Mapping[str, str | None]) -> Sender:
         except ValueError as error:  # transient: fixing the setting is enough, no retry by hand
             raise SendError(str(error)) from error
         send_smtp(config, entry.payload["from"], entry.payload["to"], entry.payload["message"])
+
     return send
 
 
@@ -157,6 +173,7 @@ def _webhook_sender(settings: Mapping[str, str | None]) -> Sender:
             raise SendError("DEFLECT_WEBHOOK_URL is no longer set", permanent=True)
         body = entry.payload["body"]
         post_webhook(url, body, entry.case_number, entry.payload.get("webhook_id") or message_id_of(body), secret)
+
     return send
 
 
@@ -173,8 +190,10 @@ def describe_delivery(settings: Mapping[str, str | None], case_number: str | Non
     files = ""
     if case_number:
         files = f" ({eml_name(case_number, 'support')} and {eml_name(case_number, 'customer')})"
-    return (f"No mail server is configured (DEFLECT_SMTP_URL is not set), so the emails are written "
-            f"as .eml files to {folder}/{files} instead of being sent.")
+    return (
+        f"No mail server is configured (DEFLECT_SMTP_URL is not set), so the emails are written "
+        f"as .eml files to {folder}/{files} instead of being sent."
+    )
 
 
 def data_dir(settings: Mapping[str, str | None]) -> Path:
@@ -195,8 +214,9 @@ def init_delivery(app, store: Store | None = None) -> Worker | None:
     current = lambda: app_settings(app)  # noqa: E731 - read at every pass, never cached
     store = store or _app_store(app) or Store.in_data_dir(data_dir(current()))
     lease = dt.timedelta(seconds=float(app.config.get("OUTBOX_LEASE", DEFAULT_LEASE.total_seconds())))
-    worker = Worker(store, lambda: senders_for(current()), interval=float(app.config.get("OUTBOX_INTERVAL", 1.0)),
-                    lease=lease)
+    worker = Worker(
+        store, lambda: senders_for(current()), interval=float(app.config.get("OUTBOX_INTERVAL", 1.0)), lease=lease
+    )
     app.extensions["deflect_outbox"] = worker.start()
     return worker
 

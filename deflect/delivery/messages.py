@@ -53,8 +53,13 @@ def safe_address(addr_spec: object, display_name: object = "") -> Address | None
     headers and the SMTP envelope can carry; a non-ASCII local part cannot be, so it gets None.
     """
     spec = str(addr_spec or "").strip()
-    if not spec or _CONTROL.search(spec) or spec.count("@") != 1 or any(c in spec for c in " ,;<>\"()") \
-            or ENCODED_WORD_START in spec:
+    if (
+        not spec
+        or _CONTROL.search(spec)
+        or spec.count("@") != 1
+        or any(c in spec for c in ' ,;<>"()')
+        or ENCODED_WORD_START in spec
+    ):
         return None
     try:
         ascii_spec = validate_email(spec, check_deliverability=False).ascii_email
@@ -139,8 +144,10 @@ def serialize(message: EmailMessage) -> str:
 
 def _message(org: dict, record: dict, channel: str) -> EmailMessage:
     message = EmailMessage(policy=POLICY)
-    message["From"] = Address(display_name=header_text(org.get("name", "")) + " support", addr_spec=org["support_email"])
-    message["Date"] = format_datetime(parse_time(record.get("created_at")) or dt.datetime.now(dt.timezone.utc))
+    message["From"] = Address(
+        display_name=header_text(org.get("name", "")) + " support", addr_spec=org["support_email"]
+    )
+    message["Date"] = format_datetime(parse_time(record.get("created_at")) or dt.datetime.now(dt.UTC))
     message["Message-ID"] = message_id(record["case_number"], channel, _domain(org))
     return message
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import signal
 import threading
-from typing import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 from deflect.delivery.channels import data_dir, senders_for
 from deflect.delivery.outbox import PassResult, deliver_pending, worker_id
@@ -62,16 +62,25 @@ def retry(store: Store, ids: Iterable[int], every_failed: bool) -> list[str]:
         elif store.retry(entry_id):
             lines.append(f"#{entry_id} {entry.case_number} {entry.channel}: queued again, due now")
         else:
-            lines.append(f"#{entry_id} {entry.case_number} {entry.channel}: not retried, it is {entry.status}"
-                         + (" and being sent right now" if entry.status == "pending" else ""))
+            lines.append(
+                f"#{entry_id} {entry.case_number} {entry.channel}: not retried, it is {entry.status}"
+                + (" and being sent right now" if entry.status == "pending" else "")
+            )
     return lines
 
 
-def deliver(store: Store, settings: Callable[[], Mapping[str, str | None]], watch: bool,
-            echo: Callable[[str], None], interval: float = 1.0) -> PassResult:
+def deliver(
+    store: Store,
+    settings: Callable[[], Mapping[str, str | None]],
+    watch: bool,
+    echo: Callable[[str], None],
+    interval: float = 1.0,
+) -> PassResult:
     """Run one delivery pass, or keep running until Ctrl+C / SIGTERM when `watch`; echo what happens."""
     stop, total, name = threading.Event(), PassResult(), worker_id()
-    previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)} if watch else {}
+    previous = (
+        {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)} if watch else {}
+    )
     try:
         while not stop.is_set():
             result = deliver_pending(store, senders_for(settings()), worker=name, stop=stop)

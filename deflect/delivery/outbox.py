@@ -19,8 +19,8 @@ import socket
 import threading
 import time
 import uuid
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Callable, Iterator, Mapping
 
 from deflect.delivery.errors import SendError
 from deflect.store.model import OutboxEntry, StoreUnavailable, utcnow
@@ -84,9 +84,16 @@ def deliver_pending(
     return result
 
 
-def deliver_one(store: Store, entry: OutboxEntry, senders: Mapping[str, Sender], worker: str,
-                backoff: Backoff, result: PassResult, lease: dt.timedelta = DEFAULT_LEASE,
-                stop: threading.Event | None = None) -> None:
+def deliver_one(
+    store: Store,
+    entry: OutboxEntry,
+    senders: Mapping[str, Sender],
+    worker: str,
+    backoff: Backoff,
+    result: PassResult,
+    lease: dt.timedelta = DEFAULT_LEASE,
+    stop: threading.Event | None = None,
+) -> None:
     """Send one leased message, holding its lease while the send runs; record delivered, retry-later or failed.
 
     The lease is held until "delivered" is recorded too, however long the store is down, so that
@@ -120,8 +127,13 @@ def _record_delivered(store: Store, entry: OutboxEntry, worker: str, stop: threa
             return
         except StoreUnavailable:
             if stop is not None and stop.is_set():
-                log.error("outbox %s (%s %s) was sent, but the store could not record it: it may be sent again "
-                          "(with the same Message-ID) after a restart", entry.id, entry.case_number, entry.channel)
+                log.error(
+                    "outbox %s (%s %s) was sent, but the store could not record it: it may be sent again "
+                    "(with the same Message-ID) after a restart",
+                    entry.id,
+                    entry.case_number,
+                    entry.channel,
+                )
                 return
             if stop is None:
                 time.sleep(RECORD_RETRY)
@@ -143,6 +155,7 @@ def _lease_kept(store: Store, entry: OutboxEntry, worker: str, lease: dt.timedel
                 pass
             except Exception:
                 log.exception("outbox %s: could not renew the lease", entry.id)
+
     keeper = threading.Thread(target=renew, name=f"deflect-lease-{entry.id}", daemon=True)
     keeper.start()
     try:
@@ -152,8 +165,9 @@ def _lease_kept(store: Store, entry: OutboxEntry, worker: str, lease: dt.timedel
         keeper.join()
 
 
-def _after_failure(store: Store, entry: OutboxEntry, worker: str, backoff: Backoff,
-                   error: SendError, result: PassResult) -> None:
+def _after_failure(
+    store: Store, entry: OutboxEntry, worker: str, backoff: Backoff, error: SendError, result: PassResult
+) -> None:
     reason = error.reason
     if not error.permanent and entry.attempts >= backoff.max_attempts:
         reason = f"gave up after {entry.attempts} attempts; last: {reason}"
@@ -171,15 +185,22 @@ def _after_failure(store: Store, entry: OutboxEntry, worker: str, backoff: Backo
 class Worker:
     """A background thread that runs delivery passes every `interval` seconds until stopped."""
 
-    def __init__(self, store: Store, senders: Callable[[], Mapping[str, Sender]], *, interval: float = 1.0,
-                 lease: dt.timedelta = DEFAULT_LEASE, backoff: Backoff = Backoff()):
+    def __init__(
+        self,
+        store: Store,
+        senders: Callable[[], Mapping[str, Sender]],
+        *,
+        interval: float = 1.0,
+        lease: dt.timedelta = DEFAULT_LEASE,
+        backoff: Backoff = Backoff(),
+    ):
         self.store, self.senders, self.interval = store, senders, interval
         self.lease, self.backoff = lease, backoff
         self.id = worker_id()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="deflect-outbox", daemon=True)
 
-    def start(self) -> "Worker":
+    def start(self) -> Worker:
         """Start the thread, and stop it cleanly when the interpreter exits."""
         self._thread.start()
         atexit.register(self.stop)
@@ -199,8 +220,9 @@ class Worker:
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
-                deliver_pending(self.store, self.senders(), worker=self.id, lease=self.lease,
-                                backoff=self.backoff, stop=self._stop)
+                deliver_pending(
+                    self.store, self.senders(), worker=self.id, lease=self.lease, backoff=self.backoff, stop=self._stop
+                )
             except StoreUnavailable:  # logged once per outage by the store; the next pass tries again
                 pass
             except Exception:  # a sender table could not be built: try again

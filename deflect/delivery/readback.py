@@ -15,12 +15,24 @@ import email.policy
 import email.utils
 import re
 from collections import Counter
+from collections.abc import Callable
 from email.message import EmailMessage, Message
-from typing import Callable
 
 ADDRESS_HEADERS = ("from", "sender", "to", "cc", "bcc", "reply-to")
-BUILT_HEADERS = {"from", "date", "message-id", "to", "subject", "reply-to", "x-deflect-case", "references",
-                 "auto-submitted", "content-type", "content-transfer-encoding", "mime-version"}
+BUILT_HEADERS = {
+    "from",
+    "date",
+    "message-id",
+    "to",
+    "subject",
+    "reply-to",
+    "x-deflect-case",
+    "references",
+    "auto-submitted",
+    "content-type",
+    "content-transfer-encoding",
+    "mime-version",
+}
 _FOLD = re.compile(r"\r?\n(?=[ \t])")
 
 
@@ -31,10 +43,17 @@ def expectation(message: EmailMessage, subject: str, envelope: list[str]) -> dic
     words), so a subject the library changed on the way in is caught too.
     """
     names = [name.lower() for name in message.keys()]
-    addresses = {name: sorted(a.addr_spec.lower() for h in message.get_all(name, []) for a in h.addresses)
-                 for name in ADDRESS_HEADERS if name in names}
-    return {"headers": sorted(names), "addresses": addresses, "subject": subject,
-            "envelope": sorted(r.lower() for r in envelope)}
+    addresses = {
+        name: sorted(a.addr_spec.lower() for h in message.get_all(name, []) for a in h.addresses)
+        for name in ADDRESS_HEADERS
+        if name in names
+    }
+    return {
+        "headers": sorted(names),
+        "addresses": addresses,
+        "subject": subject,
+        "envelope": sorted(r.lower() for r in envelope),
+    }
 
 
 def problem(text: str, built: dict, envelope: list[str] | None = None) -> str | None:
@@ -67,8 +86,12 @@ def unbuilt_problem(text: str, envelope: list[str]) -> str | None:
     names = found["headers"]
     if len(names) != len(set(names)) or not set(names) <= BUILT_HEADERS:
         return f"it has header lines deflect does not build: {names}"
-    built = {"headers": names, "addresses": found["addresses"], "subject": found["subject"],
-             "envelope": sorted(r.lower() for r in envelope)}
+    built = {
+        "headers": names,
+        "addresses": found["addresses"],
+        "subject": found["subject"],
+        "envelope": sorted(r.lower() for r in envelope),
+    }
     if built["addresses"].get("to") != built["envelope"]:
         return f"To: holds {built['addresses'].get('to')}, not the SMTP recipients {built['envelope']}"
     return problem(text, built)
@@ -78,8 +101,11 @@ def _difference(found: dict, built: dict) -> str | None:
     if found["headers"] != built["headers"]:
         added = Counter(found["headers"]) - Counter(built["headers"])
         missing = Counter(built["headers"]) - Counter(found["headers"])
-        parts = [f"{label} {', '.join(sorted(names.elements()))}" for label, names in
-                 (("an extra header line:", added), ("a missing header line:", missing)) if names]
+        parts = [
+            f"{label} {', '.join(sorted(names.elements()))}"
+            for label, names in (("an extra header line:", added), ("a missing header line:", missing))
+            if names
+        ]
         return "it has " + " and ".join(parts)
     for name in ADDRESS_HEADERS:
         if found["addresses"].get(name, []) != built["addresses"].get(name, []):
@@ -93,15 +119,21 @@ def _difference(found: dict, built: dict) -> str | None:
 
 def _strict(text: str) -> dict:
     message = email.message_from_string(text, policy=email.policy.default)
-    addresses = {name: sorted(a.addr_spec.lower() for h in message.get_all(name, []) for a in h.addresses)
-                 for name in ADDRESS_HEADERS if name in message}
+    addresses = {
+        name: sorted(a.addr_spec.lower() for h in message.get_all(name, []) for a in h.addresses)
+        for name in ADDRESS_HEADERS
+        if name in message
+    }
     return _reading(message, addresses, str(message["Subject"] or ""))
 
 
 def _lenient(text: str) -> dict:
     message = email.message_from_string(text, policy=email.policy.compat32)
-    addresses = {name: sorted(addr.lower() for _, addr in email.utils.getaddresses(message.get_all(name, [])))
-                 for name in ADDRESS_HEADERS if name in message}
+    addresses = {
+        name: sorted(addr.lower() for _, addr in email.utils.getaddresses(message.get_all(name, [])))
+        for name in ADDRESS_HEADERS
+        if name in message
+    }
     raw = _FOLD.sub("", str(message.get("Subject", "")))
     decoded = str(email.header.make_header(email.header.decode_header(raw)))
     # compat32 joins encoded words with its own spacing rules: the words must be the same, in order.
@@ -109,8 +141,13 @@ def _lenient(text: str) -> dict:
 
 
 def _reading(message: Message, addresses: dict, subject: str) -> dict:
-    return {"headers": sorted(name.lower() for name in message.keys()), "addresses": addresses,
-            "subject": subject, "type": message.get_content_type(), "multipart": message.is_multipart()}
+    return {
+        "headers": sorted(name.lower() for name in message.keys()),
+        "addresses": addresses,
+        "subject": subject,
+        "type": message.get_content_type(),
+        "multipart": message.is_multipart(),
+    }
 
 
 READERS: tuple[tuple[str, Callable[[str], dict]], ...] = (("strict", _strict), ("lenient (compat32)", _lenient))

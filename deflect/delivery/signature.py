@@ -44,17 +44,23 @@ def _key(secret: str, position: int) -> bytes:
     where = f"DEFLECT_WEBHOOK_SECRET (secret {position})" if position > 1 else "DEFLECT_WEBHOOK_SECRET"
     if secret.startswith(SECRET_PREFIX):
         try:
-            key = base64.b64decode(secret[len(SECRET_PREFIX):], validate=True)
+            key = base64.b64decode(secret[len(SECRET_PREFIX) :], validate=True)
         except (binascii.Error, ValueError):
-            raise InvalidSecret(f"{where}: the part after whsec_ is not base64; make a new secret with: {GENERATE}") from None
+            raise InvalidSecret(
+                f"{where}: the part after whsec_ is not base64; make a new secret with: {GENERATE}"
+            ) from None
         if not MIN_KEY_BYTES <= len(key) <= MAX_KEY_BYTES:
-            raise InvalidSecret(f"{where}: whsec_ secrets hold {MIN_KEY_BYTES} to {MAX_KEY_BYTES} bytes, this one "
-                                f"{len(key)}; make a new secret with: {GENERATE}")
+            raise InvalidSecret(
+                f"{where}: whsec_ secrets hold {MIN_KEY_BYTES} to {MAX_KEY_BYTES} bytes, this one "
+                f"{len(key)}; make a new secret with: {GENERATE}"
+            )
         return key
     key = secret.encode("utf-8", "surrogateescape")
     if len(key) < MIN_KEY_BYTES:
-        raise InvalidSecret(f"{where}: too short to be safe ({len(key)} bytes, at least {MIN_KEY_BYTES}); "
-                            f"make a new secret with: {GENERATE}")
+        raise InvalidSecret(
+            f"{where}: too short to be safe ({len(key)} bytes, at least {MIN_KEY_BYTES}); "
+            f"make a new secret with: {GENERATE}"
+        )
     return key
 
 
@@ -70,7 +76,7 @@ def message_id_of(body: str) -> str:
 
 def signature(key: bytes, message_id: str, timestamp: int, body: bytes) -> str:
     """Return one `v1,<base64 HMAC-SHA256>` signature of `id.timestamp.body`."""
-    signed = f"{message_id}.{timestamp}.".encode("utf-8") + body
+    signed = f"{message_id}.{timestamp}.".encode() + body
     return "v1," + base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode("ascii")
 
 

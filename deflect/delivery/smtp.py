@@ -14,9 +14,9 @@ import re
 import smtplib
 import ssl
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from deflect.delivery.errors import SendError
@@ -110,7 +110,9 @@ def _classify(error: Exception, where: str) -> SendError:
         detail = "; ".join(f"{rcpt}: {code} {_text(reply)}" for rcpt, (code, reply) in error.recipients.items())
         return SendError(f"{where} refused the recipient: {detail}", permanent=all(c >= 500 for c in codes))
     if isinstance(error, smtplib.SMTPResponseException):
-        return SendError(f"{where} answered {error.smtp_code} {_text(error.smtp_error)}", permanent=error.smtp_code >= 500)
+        return SendError(
+            f"{where} answered {error.smtp_code} {_text(error.smtp_error)}", permanent=error.smtp_code >= 500
+        )
     if isinstance(error, smtplib.SMTPNotSupportedError):
         return SendError(f"{where}: {error} (check ?starttls= and the login in DEFLECT_SMTP_URL)", permanent=True)
     return SendError(f"{where}: {type(error).__name__}: {error}")

@@ -21,9 +21,9 @@ KEEP_THE_NUMBER = "Your request is filed all the same: keep your case number."
 FOR_CUSTOMER = {  # what the confirmation page and the API say about the confirmation email
     "sent": "A confirmation email with your case number is on its way to the address you gave.",
     "address-cap": "We sent no confirmation email this time: this address has had as many as we send in "
-                   "an hour. " + KEEP_THE_NUMBER,
+    "an hour. " + KEEP_THE_NUMBER,
     "hourly-cap": "We sent no confirmation email this time: we have sent as many as we send in an hour. "
-                  + KEEP_THE_NUMBER,
+    + KEEP_THE_NUMBER,
     "no-address": "We cannot send email to this address, so no confirmation was sent. " + KEEP_THE_NUMBER,
 }
 FOR_SUPPORT = {  # why the customer got no confirmation, in the support email
@@ -73,7 +73,8 @@ def customer_text(record: dict, policy, reply_to: str, help_center: str | None =
         f"We received your request. Your case number is {case}. Its priority is {_priority_name(record, policy)}:"
         f" we aim to answer within {record.get('response_target') or 'our published targets'}"
         f" (by {_when(record.get('response_due'), record, policy)}) and to resolve it within"
-        f" {record.get('resolution_target') or 'our targets'} (by {_when(record.get('resolution_due'), record, policy)}).")
+        f" {record.get('resolution_target') or 'our targets'} (by {_when(record.get('resolution_due'), record, policy)})."
+    )
     lines += _paragraph(f"To follow up, reply to this email, or write to {reply_to} with {case} in the subject.")
     lines += _paragraph(f"To escalate, reply quoting {case} and say why. Support escalates through these levels:")[:-1]
     lines += [f"  {e.get('level')}. {e.get('name')}: {e.get('handles')}" for e in policy.escalation]
@@ -152,7 +153,7 @@ def parse_time(stamp) -> dt.datetime | None:
         moment = dt.datetime.fromisoformat(str(stamp))
     except ValueError:
         return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 def _when(stamp, record: dict, policy) -> str:

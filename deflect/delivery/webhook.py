@@ -21,8 +21,9 @@ DEFAULT_TIMEOUT = 15.0
 RETRYABLE_4XX = (408, 429)
 
 
-def headers_for(body: bytes, case_number: str, message_id: str, keys: list[bytes],
-                timestamp: int | None = None) -> dict[str, str]:
+def headers_for(
+    body: bytes, case_number: str, message_id: str, keys: list[bytes], timestamp: int | None = None
+) -> dict[str, str]:
     """Return the HTTP headers of one attempt (signed at `timestamp`, default now, when there are keys)."""
     timestamp = int(time.time()) if timestamp is None else timestamp
     headers = {
@@ -38,8 +39,9 @@ def headers_for(body: bytes, case_number: str, message_id: str, keys: list[bytes
     return headers
 
 
-def post_webhook(url: str, body: str, case_number: str, message_id: str, secret: str | None,
-                 timeout: float = DEFAULT_TIMEOUT) -> int:
+def post_webhook(
+    url: str, body: str, case_number: str, message_id: str, secret: str | None, timeout: float = DEFAULT_TIMEOUT
+) -> int:
     """POST the body, signed now; return the 2xx status, or raise SendError (permanent on a 4xx but 408 and 429)."""
     if not url.lower().startswith(("http://", "https://")):
         raise SendError(f"DEFLECT_WEBHOOK_URL must be an http:// or https:// URL, not {url!r}", permanent=True)
@@ -68,7 +70,9 @@ def _classify(error: urllib.error.HTTPError) -> SendError:
     detail = f"the webhook answered {status} {error.reason}"
     if 300 <= status < 400:
         where = error.headers.get("Location", "?")
-        return SendError(f"{detail}, redirecting to {where}: set DEFLECT_WEBHOOK_URL to the final address", permanent=True)
+        return SendError(
+            f"{detail}, redirecting to {where}: set DEFLECT_WEBHOOK_URL to the final address", permanent=True
+        )
     permanent = 400 <= status < 500 and status not in RETRYABLE_4XX
     return SendError(detail, permanent=permanent, retry_after=_retry_after(error.headers.get("Retry-After")))
 
@@ -80,7 +84,7 @@ def _retry_after(value: str | None) -> float | None:
     if value.strip().isdigit():
         return float(value.strip())
     try:
-        return max(0.0, (parsedate_to_datetime(value) - dt.datetime.now(dt.timezone.utc)).total_seconds())
+        return max(0.0, (parsedate_to_datetime(value) - dt.datetime.now(dt.UTC)).total_seconds())
     except (TypeError, ValueError):
         return None
 

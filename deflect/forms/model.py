@@ -1,19 +1,13 @@
-"""Request forms: `kb/forms/*.yml` in GitHub issue-forms syntax, plus `config.yml` for the chooser.
+"""Request forms as the app uses them: forms, fields, options, and the chooser's contact links.
 
-`load_forms(forms_dir, policy)` returns a FormSet or raises InvalidFile listing every mistake with
-its file, line, key and fix; `check_forms` returns the same problems for `deflect check`. The
-extensions to GitHub's syntax are listed in `kb/forms/README.md`.
+Read from `kb/forms/*.yml` (GitHub issue-forms syntax plus the extensions listed in
+`kb/forms/README.md`) by `deflect.forms.load`; this module only holds what was read.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-
-from deflect.policy.model import Policy
-from deflect.kb.problems import InvalidFile, Problem
-
-CONFIG_FILE = "config.yml"
 
 
 @dataclass(frozen=True)
@@ -117,30 +111,3 @@ class FormSet:
     def get(self, form_id: str) -> Form | None:
         """Return the form with this id, or None."""
         return next((f for f in self.forms if f.id == form_id), None)
-
-
-def load_forms(forms_dir: str | Path, policy: Policy) -> FormSet:
-    """Read and check every form; raise InvalidFile listing every problem with its line."""
-    from deflect.forms.reader import read_config, read_form
-
-    forms_dir = Path(forms_dir)
-    files = sorted(p for p in forms_dir.glob("*.y*ml") if p.name != CONFIG_FILE) if forms_dir.is_dir() else []
-    if not files:
-        raise InvalidFile([Problem(forms_dir, "no request forms: add at least one form file such as "
-                                              "problem.yml (see kb/forms/README.md)")])
-    problems: list[Problem] = []
-    forms = [read_form(path, policy, problems) for path in files]
-    links = read_config(forms_dir / CONFIG_FILE, problems)
-    if problems:
-        raise InvalidFile(problems)
-    ordered = sorted((f for f in forms if f), key=lambda f: (f.order, f.id))
-    return FormSet(tuple(ordered), tuple(links))
-
-
-def check_forms(forms_dir: str | Path, policy: Policy) -> list[Problem]:
-    """Return the problems of a forms folder (empty when every form is valid)."""
-    try:
-        load_forms(forms_dir, policy)
-    except InvalidFile as error:
-        return error.problems
-    return []

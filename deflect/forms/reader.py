@@ -2,23 +2,24 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 from pathlib import Path
 from typing import Any
 
-from deflect.forms.model import ContactLink, Field, Form, Markdown, Option
-from deflect.policy.model import Policy
+from deflect.forms.model import Field, Form, Markdown, Option
 from deflect.kb.problems import InvalidFile, Problem
 from deflect.kb.yaml_source import YamlSource
+from deflect.policy.model import Policy
 
 GUIDE = "see kb/forms/README.md"
 ID_SHAPE = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
 # Names the app's own fields use: a form field may not take them.
-RESERVED = {"subject", "tag", "summary", "email", "name", "description", "deflect_token", "from",
-            "website", "csrf_token", "confirm_guard", "form", "fields"}
-TOP_KEYS = {"name", "description", "title", "labels", "assignees", "projects", "type", "body",
-            "tags", "default_tag", "order", "show_escalation"}
+RESERVED = set(
+    "subject tag summary email name description deflect_token from website csrf_token confirm_guard form fields".split()
+)
+TOP_KEYS = set(
+    "name description title labels assignees projects type body tags default_tag order show_escalation".split()
+)
 ELEMENT_KEYS = {"type", "id", "attributes", "validations", "show_when", "prefill", "guard"}
 ATTRIBUTES = {
     "markdown": {"value"},
@@ -27,8 +28,7 @@ ATTRIBUTES = {
     "dropdown": {"label", "description", "multiple", "options", "default", "options_from"},
     "checkboxes": {"label", "description", "options"},
 }
-VALIDATIONS = {"required", "min_length", "max_length", "pattern", "pattern_message", "format",
-               "min_steps", "differs_from"}
+VALIDATIONS = set("required min_length max_length pattern pattern_message format min_steps differs_from".split())
 LIMITS = {"input": (200, 500), "textarea": (5000, 10000)}
 FORMATS = ("email", "case_number", "url")
 SOURCES = ("plans", "regions")
@@ -44,23 +44,12 @@ class FormReader:
         self.problems.append(self.source.problem(path, message))
 
     def known(self, mapping: dict, allowed: set[str], path: tuple) -> None:
-        """Report keys not in `allowed`, suggesting the closest one."""
-        for key in mapping:
-            if key not in allowed:
-                close = difflib.get_close_matches(str(key), sorted(allowed), n=1)
-                hint = f"did you mean `{close[0]}`?" if close else f"use one of {', '.join(sorted(allowed))}"
-                self.fail(path + (key,), f"unknown key: {hint} ({GUIDE})")
+        """Report keys of the mapping at `path` not in `allowed`, suggesting the closest one."""
+        self.source.known(path, allowed, self.problems, GUIDE)
 
     def value(self, mapping: dict, key: str, path: tuple, kind: type | tuple, default: Any = None) -> Any:
-        """Return mapping[key] when it has the right type; report it otherwise."""
-        value = mapping.get(key, default)
-        wrong = not isinstance(value, kind) or (isinstance(value, bool) and kind is int)
-        if value is not default and wrong:
-            names = {str: "text", bool: "true or false", int: "whole number", list: "list", dict: "mapping"}
-            wanted = names.get(kind, "text") if isinstance(kind, type) else "text"
-            self.fail(path + (key,), f"must be {wanted}, not {value!r}")
-            return default
-        return value
+        """Return the value of `key` in the mapping at `path` when it has the right type; report it otherwise."""
+        return self.source.get(path + (key,), kind, self.problems, default=default, guide=GUIDE)
 
     def form(self) -> Form | None:
         data = self.source.data
@@ -77,22 +66,20 @@ class FormReader:
         self.cross_check([e for e in elements if isinstance(e, Field)])
         tags, default_tag = self.tags(data)
         return Form(
-            id=self.source.path.stem, name=name, description=self.text(data, "description", ()),
-            tags=tags, default_tag=default_tag, body=tuple(elements),
+            id=self.source.path.stem,
+            name=name,
+            description=self.text(data, "description", ()),
+            tags=tags,
+            default_tag=default_tag,
+            body=tuple(elements),
             show_escalation=bool(self.value(data, "show_escalation", (), bool, False)),
-            order=self.value(data, "order", (), int, 100), path=self.source.path,
+            order=self.value(data, "order", (), int, 100),
+            path=self.source.path,
         )
 
     def text(self, mapping: dict, key: str, path: tuple, required: bool = False) -> str:
-        value = mapping.get(key)
-        if value is None or str(value).strip() == "":
-            if required:
-                self.fail(path + (key,), f"missing: add `{key}:` ({GUIDE})")
-            return ""
-        if not isinstance(value, (str, int, float)) or isinstance(value, bool):
-            self.fail(path + (key,), f"must be text, not {value!r}")
-            return ""
-        return str(value).strip()
+        """Return the text of `key` in the mapping at `path` (stripped); report a missing or wrong one."""
+        return self.source.text(path + (key,), self.problems, required, guide=GUIDE)
 
     def tags(self, data: dict) -> tuple[tuple[str, ...], str]:
         """The subject tags the form offers (all of support.yml's by default) and the preselected one."""
@@ -134,18 +121,26 @@ class FormReader:
         options, source = self.options(kind, attributes, at)
         low, high = self.lengths(kind, rules, path + ("validations",))
         return Field(
-            id=field_id, type=kind, label=self.text(attributes, "label", at, required=True),
-            description=self.text(attributes, "description", at), placeholder=self.text(attributes, "placeholder", at),
-            default=self.default(kind, attributes, options, at), options=options,
+            id=field_id,
+            type=kind,
+            label=self.text(attributes, "label", at, required=True),
+            description=self.text(attributes, "description", at),
+            placeholder=self.text(attributes, "placeholder", at),
+            default=self.default(kind, attributes, options, at),
+            options=options,
             multiple=bool(self.value(attributes, "multiple", at, bool, False)),
             required=bool(self.value(rules, "required", path + ("validations",), bool, False)),
-            min_length=low, max_length=high, pattern=self.pattern(rules, path + ("validations",)),
+            min_length=low,
+            max_length=high,
+            pattern=self.pattern(rules, path + ("validations",)),
             pattern_message=self.text(rules, "pattern_message", path + ("validations",)),
             format=self.format(rules, path + ("validations",)),
             min_steps=self.value(rules, "min_steps", path + ("validations",), int, 0) if kind == "textarea" else 0,
             differs_from=self.text(rules, "differs_from", path + ("validations",)),
-            show_when=self.show_when(item, path), prefill=self.prefill(item, path),
-            guard=bool(self.value(item, "guard", path, bool, True)), options_from=source,
+            show_when=self.show_when(item, path),
+            prefill=self.prefill(item, path),
+            guard=bool(self.value(item, "guard", path, bool, True)),
+            options_from=source,
             render=self.text(attributes, "render", at),
         )
 
@@ -162,8 +157,11 @@ class FormReader:
             return tuple(Option(i.id, i.name) for i in items), source
         raw = self.value(attributes, "options", at, list, None)
         if not raw:
-            self.fail(at + ("options",), "missing: list the choices under `options:`"
-                      + (" or use `options_from: plans`" if kind == "dropdown" else ""))
+            self.fail(
+                at + ("options",),
+                "missing: list the choices under `options:`"
+                + (" or use `options_from: plans`" if kind == "dropdown" else ""),
+            )
             return (), ""
         found = [self.one_option(kind, value, at + ("options", i)) for i, value in enumerate(raw)]
         labels = [o.label.lower() for o in found if o]
@@ -174,7 +172,10 @@ class FormReader:
     def one_option(self, kind: str, value: Any, path: tuple) -> Option | None:
         if kind == "checkboxes":
             if not isinstance(value, dict) or not str(value.get("label", "")).strip():
-                self.fail(path, "must be `- label: I checked the troubleshooting guide` (with `required: true` if it must be ticked)")
+                self.fail(
+                    path,
+                    "must be `- label: I checked the troubleshooting guide` (with `required: true` if it must be ticked)",
+                )
                 return None
             self.known(value, {"label", "required"}, path)
             label = str(value["label"]).strip()
@@ -245,12 +246,15 @@ class FormReader:
     def cross_check(self, fields: list[Field]) -> None:
         """Checks between fields: unique ids, `differs_from` and `show_when` naming earlier fields."""
         seen: dict[str, Field] = {}
-        for index, field in enumerate(fields):
+        for field in fields:
             path = self.path_of(field)
             if field.id in seen:
                 self.fail(path + ("id",), f"{field.id!r} appears twice: ids must be unique in a form")
             if field.differs_from and field.differs_from not in seen:
-                self.fail(path + ("validations", "differs_from"), f"{field.differs_from!r} is not a field above this one: name an earlier field's id")
+                self.fail(
+                    path + ("validations", "differs_from"),
+                    f"{field.differs_from!r} is not a field above this one: name an earlier field's id",
+                )
             if field.show_when:
                 self.check_show_when(field, seen.get(field.show_when[0]), path)
             seen[field.id] = field
@@ -262,7 +266,9 @@ class FormReader:
         for value in field.show_when[1]:
             if other.option(value) is None:
                 choices = ", ".join(o.label for o in other.options)
-                self.fail(path + ("show_when", "equals"), f"{value!r} is not a choice of {other.id!r}: use one of {choices}")
+                self.fail(
+                    path + ("show_when", "equals"), f"{value!r} is not a choice of {other.id!r}: use one of {choices}"
+                )
 
     def path_of(self, field: Field) -> tuple:
         """The key path of a field's element in the body (for line numbers)."""
@@ -280,31 +286,3 @@ def read_form(path: Path, policy: Policy, problems: list[Problem]) -> Form | Non
         problems.extend(error.problems)
         return None
     return FormReader(source, policy, problems).form()
-
-
-def read_config(path: Path, problems: list[Problem]) -> list[ContactLink]:
-    """Read `config.yml`: `contact_links` for the chooser; `blank_issues_enabled` must be false."""
-    if not path.exists():
-        return []
-    try:
-        source = YamlSource.read(path)
-    except InvalidFile as error:
-        problems.extend(error.problems)
-        return []
-    data = source.data if isinstance(source.data, dict) else {}
-    if data.get("blank_issues_enabled", False) is not False:
-        problems.append(source.problem(("blank_issues_enabled",), "must be false: every request goes through a form"))
-    for key in data:
-        if key not in ("blank_issues_enabled", "contact_links"):
-            problems.append(source.problem((key,), "unknown key: use blank_issues_enabled or contact_links"))
-    links = []
-    for index, item in enumerate(data.get("contact_links") or []):
-        missing = [k for k in ("name", "url", "about") if not isinstance(item, dict) or not str(item.get(k) or "").strip()]
-        if missing:
-            problems.append(source.problem(("contact_links", index), f"missing {', '.join(missing)}: each link needs name, url and about"))
-            continue
-        if not str(item["url"]).strip().startswith(("/", "https://", "http://", "mailto:")):
-            problems.append(source.problem(("contact_links", index, "url"), "must start with /, https://, http:// or mailto:"))
-            continue
-        links.append(ContactLink(str(item["name"]).strip(), str(item["url"]).strip(), str(item["about"]).strip()))
-    return links

@@ -69,8 +69,11 @@ def form_schema(form: Form, policy: Policy, base_url: str = "") -> dict:
             },
             "deflect_token": {"type": "string", "description": "From the 428 answer of a first call."},
             "from": {"type": ["string", "null"], "description": "The article the customer came from."},
-            "confirm_guard": {"type": "array", "items": {"type": "string", "pattern": "^[a-z0-9_-]+:[a-z_]+$"},
-                              "description": "field:kind pairs the customer confirmed after a guard warning."},
+            "confirm_guard": {
+                "type": "array",
+                "items": {"type": "string", "pattern": "^[a-z0-9_-]+:[a-z_]+$"},
+                "description": "field:kind pairs the customer confirmed after a guard warning.",
+            },
         },
         "additionalProperties": False,
     }

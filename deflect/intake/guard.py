@@ -17,10 +17,14 @@ PERSONAL, SECRET = "personal_data", "secrets"
 # possessive quantifiers (`++`, `*+`) never give back what a following token cannot match, and a
 # match cannot start inside a run of the characters it begins with (lookbehind), so no position
 # is scanned again from every start inside a long run. benchmarks/hostile_cost.py measures them.
-DATE = (r"(?:\d{1,4}[./-]\d{1,2}[./-]\d{1,4}|\d{1,2}(?:st|nd|rd|th)?\s++[A-Za-z]{3,9}\.?,?\s++\d{4}"
-        r"|[A-Za-z]{3,9}\.?\s++\d{1,2}(?:st|nd|rd|th)?,?\s++\d{4})")
+DATE = (
+    r"(?:\d{1,4}[./-]\d{1,2}[./-]\d{1,4}|\d{1,2}(?:st|nd|rd|th)?\s++[A-Za-z]{3,9}\.?,?\s++\d{4}"
+    r"|[A-Za-z]{3,9}\.?\s++\d{1,2}(?:st|nd|rd|th)?,?\s++\d{4})"
+)
 # Dates, times and IP addresses have a phone number's digits but not its shape.
-NOT_PHONE = re.compile(r"^(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}|\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})")
+NOT_PHONE = re.compile(
+    r"^(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}|\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})"
+)
 
 
 def said(least: int) -> str:
@@ -29,23 +33,35 @@ def said(least: int) -> str:
     incorrect" and "the API key is rejected" stay ordinary support text."""
     value = rf"""[^\s"']{{{least},}}+"""
     looks_secret = r"""(?=[^\s"']*(?:\d|[A-Za-z][A-Z]|[^\w\s"'.,;:!?]))"""
-    return (rf"""(?:\s*+[:=]\s*+["']?(?P<value>{value})|(?i:\s++(?:is|was)\s++)"""
-            rf"""(?:["'](?P<quoted>{value})|{looks_secret}(?P<spoken>{value})))""")
+    return (
+        rf"""(?:\s*+[:=]\s*+["']?(?P<value>{value})|(?i:\s++(?:is|was)\s++)"""
+        rf"""(?:["'](?P<quoted>{value})|{looks_secret}(?P<spoken>{value})))"""
+    )
 
 
 STREET = r"(?:street|st|road|rd|avenue|ave|lane|ln|drive|dr|boulevard|blvd|way|court|ct|place|pl|terrace|close|crescent|square|sq)"
 EMAIL = r"(?<![\w.+-])[\w.+-]++@[\w-]++(?:\.[\w-]++)*\.[A-Za-z]{2,}"
-NATIONAL_ID = (r"\b\d{3}-\d{2}-\d{4}\b|\b[A-CEGHJ-PR-TW-Z]{2}\s?\d{2}\s?\d{2}\s?\d{2}\s?[A-D]\b"
-               r"|(?i:\b(?:ssn|social\s++security(?:\s++number)?|national\s++(?:id|insurance)(?:\s++number)?"
-               r"|passport(?:\s++number)?)\b[\s:#=-]*+(?P<value>[A-Z0-9][A-Z0-9 -]{5,18}[A-Z0-9]))")
-PHONE = (r"(?<![\w+.-])(?:(?:\+|00)\d{8,14}|0[1-9]\d{8,9}|(?:(?:\+|00)\d{1,3}[ .-]?)?\(?\d{2,5}\)?"
-         r"(?:[ .-]\d{2,7}){1,4})(?!\w|[.-]\d)")
-BIRTH = r"(?i)\b(?:born(?:\s++on)?|date\s++of\s++birth|d\.?o\.?b\.?|birth\s*+date|birthday)\b[\s:=-]*+(?P<value>" + DATE + ")"
+NATIONAL_ID = (
+    r"\b\d{3}-\d{2}-\d{4}\b|\b[A-CEGHJ-PR-TW-Z]{2}\s?\d{2}\s?\d{2}\s?\d{2}\s?[A-D]\b"
+    r"|(?i:\b(?:ssn|social\s++security(?:\s++number)?|national\s++(?:id|insurance)(?:\s++number)?"
+    r"|passport(?:\s++number)?)\b[\s:#=-]*+(?P<value>[A-Z0-9][A-Z0-9 -]{5,18}[A-Z0-9]))"
+)
+PHONE = (
+    r"(?<![\w+.-])(?:(?:\+|00)\d{8,14}|0[1-9]\d{8,9}|(?:(?:\+|00)\d{1,3}[ .-]?)?\(?\d{2,5}\)?"
+    r"(?:[ .-]\d{2,7}){1,4})(?!\w|[.-]\d)"
+)
+BIRTH = (
+    r"(?i)\b(?:born(?:\s++on)?|date\s++of\s++birth|d\.?o\.?b\.?|birth\s*+date|birthday)\b[\s:=-]*+(?P<value>"
+    + DATE
+    + ")"
+)
 ADDRESS = r"(?i)\b\d{1,5}[a-z]?\s++(?:[a-z][a-z'-]++\s++){1,3}" + STREET + r"\b\.?"
-API_KEY = (r"\b(?:sk|pk|rk)_(?:live|test)_[A-Za-z0-9]{8,}+|\bgh[pousr]_[A-Za-z0-9]{20,}+|\bxox[abpr]-[A-Za-z0-9-]{10,}+"
-           r"|\bAKIA[0-9A-Z]{16}\b|(?<![\w-])eyJ[\w-]{5,}+\.eyJ[\w-]{5,}+\.[\w-]++|(?i:\bbearer\s++(?P<bearer>[\w.~+/-]{12,}+=*+))"
-           r"|\bsk-(?:proj-)?[A-Za-z0-9_-]{20,}+|\bAIza[0-9A-Za-z_-]{35}|\bglpat-[A-Za-z0-9_-]{20,}+"
-           r"|(?i:\b(?:api[_ -]?key|access[_ -]?token|auth[_ -]?token|token|secret|client[_ -]?secret)\b)")
+API_KEY = (
+    r"\b(?:sk|pk|rk)_(?:live|test)_[A-Za-z0-9]{8,}+|\bgh[pousr]_[A-Za-z0-9]{20,}+|\bxox[abpr]-[A-Za-z0-9-]{10,}+"
+    r"|\bAKIA[0-9A-Z]{16}\b|(?<![\w-])eyJ[\w-]{5,}+\.eyJ[\w-]{5,}+\.[\w-]++|(?i:\bbearer\s++(?P<bearer>[\w.~+/-]{12,}+=*+))"
+    r"|\bsk-(?:proj-)?[A-Za-z0-9_-]{20,}+|\bAIza[0-9A-Za-z_-]{35}|\bglpat-[A-Za-z0-9_-]{20,}+"
+    r"|(?i:\b(?:api[_ -]?key|access[_ -]?token|auth[_ -]?token|token|secret|client[_ -]?secret)\b)"
+)
 CARD = r"(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])"
 
 # (rule, group, pattern, what it is called): the value is the whole match or its `value` group.
@@ -148,7 +164,7 @@ def redact(text: str, rules: dict[str, dict[str, bool]]) -> str:
     for kind, group, pattern, name in PATTERNS:
         if group != SECRET or not rules.get(group, {}).get(kind, True):
             continue
-        text = pattern.sub(lambda m: _replace(m, kind, name), text)
+        text = pattern.sub(lambda m, kind=kind, name=name: _replace(m, kind, name), text)
     return text
 
 
@@ -160,4 +176,4 @@ def _replace(match: re.Match, kind: str, name: str) -> str:
         return match.group(0)
     offset = match.start()
     whole = match.group(0)
-    return whole[: start - offset] + f"[removed: {name}]" + whole[end - offset:]
+    return whole[: start - offset] + f"[removed: {name}]" + whole[end - offset :]

@@ -8,15 +8,14 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import re
 from dataclasses import dataclass, field
 
-from deflect.intake import bounds, guard, subject
-from deflect.policy import hours
 from deflect.forms.model import Field, Form
+from deflect.intake import bounds, guard, subject
 from deflect.intake.bounds import EMAIL_MAX, NAME_MAX, SLACK
-from deflect.policy.model import Policy
 from deflect.intake.rules import Value, check_fields, email_problem, is_empty, is_shown
+from deflect.policy import hours
+from deflect.policy.model import Policy
 
 NAME_MARKS = "<>@"  # an address in a display name misleads whoever reads the Reply-To
 
@@ -63,8 +62,7 @@ def subject_errors(sub: Submission, policy: Policy) -> tuple[str, str, dict[str,
         tag, summary = subject.split(sub.typed_subject)
         problems = subject.check(sub.typed_subject, tags, low, high, policy.subject_example, sub.form.default_tag)
         return tag or "", summary, {"subject": _one_message(problems)} if problems else {}
-    problems = subject.check_parts(sub.tag, sub.summary, tags, low, high, policy.subject_example,
-                                   sub.form.default_tag)
+    problems = subject.check_parts(sub.tag, sub.summary, tags, low, high, policy.subject_example, sub.form.default_tag)
     return sub.tag.strip(), " ".join(sub.summary.split()), {p.part: p.message for p in problems}
 
 
@@ -97,16 +95,19 @@ def _subject_bounds(sub: Submission, policy: Policy) -> dict[str, str]:
     if sub.typed_subject is not None:
         count = bounds.length(sub.typed_subject)
         if count > high + longest_tag + 3 + SLACK:
-            return {"subject": f"Subject has {count} characters: write a tag and a summary of at most {high}, "
-                               f"like [{sub.form.default_tag or sub.form.tags[-1]}] {policy.subject_example}"}
+            return {
+                "subject": f"Subject has {count} characters: write a tag and a summary of at most {high}, "
+                f"like [{sub.form.default_tag or sub.form.tags[-1]}] {policy.subject_example}"
+            }
         return {}
     errors = {}
     if len(sub.tag.strip()) > longest_tag + SLACK:
         errors["tag"] = f"Subject: choose a tag from the list, one of {', '.join(f'[{t}]' for t in sub.form.tags)}"
     count = bounds.length(sub.summary)
     if count > high + SLACK:
-        errors["summary"] = (f"Subject: the summary has {count} characters; shorten it to at most {high} and put "
-                             f"the details in the form")
+        errors["summary"] = (
+            f"Subject: the summary has {count} characters; shorten it to at most {high} and put the details in the form"
+        )
     return errors
 
 
@@ -119,14 +120,22 @@ def _contact_bounds(sub: Submission) -> dict[str, str]:
         errors["name"] = f"Your name: write it on one line, at most {NAME_MAX} characters (or leave it empty)"
     most = len(sub.form.fields) * len(guard.PATTERNS)
     if len(sub.confirmed) > most or any(len(key) > 200 for key in sub.confirmed):
-        errors["confirm_guard"] = (f"confirm_guard: send at most {most} confirmations, each a \"field:kind\" "
-                                   f"the guard named, like \"steps_to_reproduce:phone\"")
+        errors["confirm_guard"] = (
+            f'confirm_guard: send at most {most} confirmations, each a "field:kind" '
+            f'the guard named, like "steps_to_reproduce:phone"'
+        )
     return errors
 
 
 # (message key, Submission attribute, what stands in for it when it is over its bound)
-EMPTIED = (("subject", "typed_subject", ""), ("tag", "tag", ""), ("summary", "summary", ""),
-           ("email", "email", ""), ("name", "name", ""), ("confirm_guard", "confirmed", frozenset()))
+EMPTIED = (
+    ("subject", "typed_subject", ""),
+    ("tag", "tag", ""),
+    ("summary", "summary", ""),
+    ("email", "email", ""),
+    ("name", "name", ""),
+    ("confirm_guard", "confirmed", frozenset()),
+)
 
 
 def bound(sub: Submission, policy: Policy) -> tuple[Submission, dict[str, str]]:
@@ -158,7 +167,9 @@ def review(sub: Submission, policy: Policy, now: dt.datetime) -> Review:
     if email_problem(sub.email.strip()):
         errors["email"] = "Contact email: write an address like name@example.com, where we can reach you"
     if subject.has_encoded_word(sub.email):
-        errors["email"] = "Contact email: an address with \"=?\" cannot be written safely in an email; use another address"
+        errors["email"] = (
+            'Contact email: an address with "=?" cannot be written safely in an email; use another address'
+        )
     name_problem = contact_name_problem(sub.name)
     if name_problem:
         errors["name"] = name_problem
@@ -204,11 +215,20 @@ def build_record(sub: Submission, policy: Policy, tag: str, summary: str, findin
             text = guard.redact(text, policy.guard_rules)
         fields.append({"id": f.id, "label": f.label, "value": text})
     return {
-        "form": sub.form.id, "form_name": sub.form.name, "subject": subject.compose(tag, summary),
-        "tag": tag, "summary": summary, "priority": priority.id, "plan": plan,
-        "email": sub.email.strip(), "name": " ".join(sub.name.split()), "fields": fields,
-        "from_page": sub.from_page or None, "shown_articles": sub.shown_articles,
-        "response_target": str(target.response), "resolution_target": str(target.resolution),
+        "form": sub.form.id,
+        "form_name": sub.form.name,
+        "subject": subject.compose(tag, summary),
+        "tag": tag,
+        "summary": summary,
+        "priority": priority.id,
+        "plan": plan,
+        "email": sub.email.strip(),
+        "name": " ".join(sub.name.split()),
+        "fields": fields,
+        "from_page": sub.from_page or None,
+        "shown_articles": sub.shown_articles,
+        "response_target": str(target.response),
+        "resolution_target": str(target.resolution),
         "response_due": hours.due(now, target.response, priority.clock, region, policy.holidays).isoformat(),
         "resolution_due": hours.due(now, target.resolution, priority.clock, region, policy.holidays).isoformat(),
         "guard": [{"field": f.field, "kind": f.kind, "confirmed": f.key in sub.confirmed} for f in findings],

@@ -7,12 +7,13 @@ to the field (naming it and saying what to write instead), or None.
 from __future__ import annotations
 
 import re
-from typing import Callable
+from collections.abc import Callable
 
 from email_validator import EmailNotValidError, validate_email
 
 from deflect.forms.model import Field, Form
-from deflect.intake.bounds import EMAIL_MAX, length as bounded_length
+from deflect.intake.bounds import EMAIL_MAX
+from deflect.intake.bounds import length as bounded_length
 from deflect.intake.subject import has_control_characters
 
 Value = str | list[str]
@@ -44,7 +45,7 @@ def is_empty(value: Value) -> bool:
 def rule_required(field: Field, value: Value, values: dict, context: dict) -> str | None:
     if field.type == "checkboxes":
         missing = [o.label for o in field.options if o.required and o.label not in (value or [])]
-        return f"{field.label}: tick \"{missing[0]}\" to continue" if missing else None
+        return f'{field.label}: tick "{missing[0]}" to continue' if missing else None
     if field.required and is_empty(value) and field.type == "dropdown":
         # A description such as "Your plan decides the targets" explains; the fix is to choose.
         return f"{field.label} is required: choose one of {', '.join(o.label for o in field.options)}"
@@ -67,7 +68,9 @@ def rule_length(field: Field, value: Value, values: dict, context: dict) -> str 
     if length > field.max_length:
         return f"{field.label} has {length} characters: shorten it to at most {field.max_length}"
     if length < field.min_length:
-        return f"{field.label} has {length} characters: write at least {field.min_length}, with the details support needs"
+        return (
+            f"{field.label} has {length} characters: write at least {field.min_length}, with the details support needs"
+        )
     return None
 
 
@@ -93,7 +96,9 @@ def rule_format(field: Field, value: Value, values: dict, context: dict) -> str 
         return f"{field.label}: write a web address starting with https://"
     case = context.get("case_pattern")
     if field.format == "case_number" and case and not case.match(text.upper()):
-        return f"{field.label}: write the case number as it appears in your confirmation, like {context['case_example']}"
+        return (
+            f"{field.label}: write the case number as it appears in your confirmation, like {context['case_example']}"
+        )
     return None
 
 
@@ -116,8 +121,10 @@ def rule_steps(field: Field, value: Value, values: dict, context: dict) -> str |
         return None
     if count_steps(value) >= field.min_steps:
         return None
-    return (f"{field.label}: write at least {field.min_steps} steps, one per line, like "
-            f"\"1. Open course 123\" then \"2. Complete the quiz\"")
+    return (
+        f"{field.label}: write at least {field.min_steps} steps, one per line, like "
+        f'"1. Open course 123" then "2. Complete the quiz"'
+    )
 
 
 def rule_differs(field: Field, value: Value, values: dict, context: dict) -> str | None:
@@ -136,14 +143,25 @@ def rule_placeholder(field: Field, value: Value, values: dict, context: dict) ->
         return None
     text = _plain(value)
     examples = [_plain(line) for line in field.placeholder.splitlines() if len(_plain(line)) >= 12]
-    if FILLER.match(value) or (field.placeholder and text == _plain(field.placeholder)) or any(e in text for e in examples):
+    if (
+        FILLER.match(value)
+        or (field.placeholder and text == _plain(field.placeholder))
+        or any(e in text for e in examples)
+    ):
         return f"{field.label} still holds example text: replace it with your own words"
     return None
 
 
 RULES: tuple[Callable[[Field, Value, dict, dict], str | None], ...] = (
-    rule_required, rule_characters, rule_length, rule_options, rule_format, rule_pattern,
-    rule_placeholder, rule_steps, rule_differs,
+    rule_required,
+    rule_characters,
+    rule_length,
+    rule_options,
+    rule_format,
+    rule_pattern,
+    rule_placeholder,
+    rule_steps,
+    rule_differs,
 )
 
 

@@ -12,7 +12,7 @@ import unicodedata
 from dataclasses import dataclass
 
 EXAMPLE = "Points not awarded for quiz completions"  # support.yml `subject.example` overrides it
-ENCODED_WORD_FIX = "without \"=?\" (mail programs read it as the start of encoded text): write \"= ?\" or other words"
+ENCODED_WORD_FIX = 'without "=?" (mail programs read it as the start of encoded text): write "= ?" or other words'
 SHAPE = re.compile(r"^\[(?P<tag>[^\[\]]*)\]\s*(?P<summary>.*)$", re.DOTALL)
 
 
@@ -54,61 +54,79 @@ def _example_tag(tags: list[str], example_tag: str | None) -> str:
     return example_tag if example_tag in tags else tags[-1]
 
 
-def tag_problem(tag: str | None, tags: list[str], summary: str, example: str = EXAMPLE,
-                example_tag: str | None = None) -> SubjectError | None:
+def tag_problem(
+    tag: str | None, tags: list[str], summary: str, example: str = EXAMPLE, example_tag: str | None = None
+) -> SubjectError | None:
     """Check the tag against the allowed tags; suggest the right spelling."""
     example = summary or example
     listed = ", ".join(f"[{t}]" for t in tags)
     if not tag:
-        return SubjectError("tag", f"Subject: start with a tag in brackets, one of {listed}, "
-                                   f"like [{_example_tag(tags, example_tag)}] {example}")
+        return SubjectError(
+            "tag",
+            f"Subject: start with a tag in brackets, one of {listed}, "
+            f"like [{_example_tag(tags, example_tag)}] {example}",
+        )
     if tag in tags:
         return None
     if len(tag) > 3 * max(map(len, tags)):  # too long to be a misspelling: difflib's ratio stays under 0.6
         return SubjectError("tag", f"Subject: unknown tag; use one of {listed}")
     if tag.upper() in tags:
-        return SubjectError("tag", f"Subject: write the tag in capitals: [{tag.upper()}] {example}, "
-                                   f"not [{tag}]")
+        return SubjectError("tag", f"Subject: write the tag in capitals: [{tag.upper()}] {example}, not [{tag}]")
     close = difflib.get_close_matches(tag.upper(), tags, n=1, cutoff=0.6)
     if close:
-        return SubjectError("tag", f"Subject: unknown tag [{tag}]; did you mean [{close[0]}]? "
-                                   f"Write [{close[0]}] {example}")
+        return SubjectError(
+            "tag", f"Subject: unknown tag [{tag}]; did you mean [{close[0]}]? Write [{close[0]}] {example}"
+        )
     return SubjectError("tag", f"Subject: unknown tag [{tag}]; use one of {listed}")
 
 
 def summary_problem(summary: str, low: int, high: int, example: str = EXAMPLE) -> SubjectError | None:
     """Check the summary's length: long enough to mean something, short enough for a subject."""
     if has_control_characters(summary):
-        return SubjectError("summary", "Subject: write the summary on one line, without line breaks, "
-                                       "tabs or control characters")
+        return SubjectError(
+            "summary", "Subject: write the summary on one line, without line breaks, tabs or control characters"
+        )
     if has_encoded_word(summary):
         return SubjectError("summary", f"Subject: write the summary {ENCODED_WORD_FIX}")
     length = len(summary)
     counted = f"{length} character" + ("" if length == 1 else "s")
     if length < low:
-        return SubjectError("summary", f"Subject: the summary has {counted}; describe the problem "
-                                       f"in {low} to {high}, like \"{example}\"")
+        return SubjectError(
+            "summary", f'Subject: the summary has {counted}; describe the problem in {low} to {high}, like "{example}"'
+        )
     if length > high:
-        return SubjectError("summary", f"Subject: the summary has {counted}; shorten it to at most "
-                                       f"{high} and put the details in the form")
+        return SubjectError(
+            "summary",
+            f"Subject: the summary has {counted}; shorten it to at most {high} and put the details in the form",
+        )
     return None
 
 
-def check(subject: str, tags: list[str], low: int, high: int, example: str = EXAMPLE,
-          example_tag: str | None = None) -> list[SubjectError]:
+def check(
+    subject: str, tags: list[str], low: int, high: int, example: str = EXAMPLE, example_tag: str | None = None
+) -> list[SubjectError]:
     """Return every problem of a typed subject line (empty when it is well-formed)."""
     if has_control_characters(subject.strip()):
-        return [SubjectError("subject", "Subject: write it on one line, without line breaks, tabs or "
-                                        f"control characters, like [{_example_tag(tags, example_tag)}] {example}")]
+        return [
+            SubjectError(
+                "subject",
+                "Subject: write it on one line, without line breaks, tabs or "
+                f"control characters, like [{_example_tag(tags, example_tag)}] {example}",
+            )
+        ]
     tag, summary = split(subject)
     found = [tag_problem(tag, tags, summary, example, example_tag), summary_problem(summary, low, high, example)]
     return [error for error in found if error]
 
 
-def check_parts(tag: str, summary: str, tags: list[str], low: int, high: int,
-                example: str = EXAMPLE, example_tag: str | None = None) -> list[SubjectError]:
+def check_parts(
+    tag: str, summary: str, tags: list[str], low: int, high: int, example: str = EXAMPLE, example_tag: str | None = None
+) -> list[SubjectError]:
     """Return the problems of a subject composed from the tag picker and the summary field."""
-    found = [tag_problem(tag.strip() or None, tags, summary.strip(), example, example_tag),
-             summary_problem(" ".join(summary.split()) if not has_control_characters(summary.strip())
-                             else summary, low, high, example)]
+    found = [
+        tag_problem(tag.strip() or None, tags, summary.strip(), example, example_tag),
+        summary_problem(
+            " ".join(summary.split()) if not has_control_characters(summary.strip()) else summary, low, high, example
+        ),
+    ]
     return [error for error in found if error]

@@ -13,7 +13,7 @@ class KnowledgeBase:
     root: Path
 
     @classmethod
-    def at(cls, folder: str | Path) -> "KnowledgeBase":
+    def at(cls, folder: str | Path) -> KnowledgeBase:
         """Return the knowledge base in `folder` (resolved to an absolute path)."""
         return cls(Path(folder).resolve())
 

@@ -6,10 +6,9 @@ import datetime as dt
 import difflib
 from pathlib import Path
 
-import yaml
-
 from deflect.kb.pages import FRONT_MATTER
-from deflect.kb.problems import Problem
+from deflect.kb.problems import InvalidFile, Problem
+from deflect.kb.yaml_source import YamlSource
 
 # key: (type, what to write)
 SCHEMA: dict[str, tuple[type, str]] = {
@@ -22,42 +21,34 @@ SCHEMA: dict[str, tuple[type, str]] = {
 }
 
 
-def _key_lines(front: str) -> dict[str, int]:
-    """Return the line (within the file) of each top-level key of the front matter."""
-    node = yaml.compose(front, Loader=yaml.SafeLoader)
-    if not isinstance(node, yaml.MappingNode):
-        return {}
-    return {key.value: key.start_mark.line + 2 for key, _ in node.value}
+NO_FRONT_MATTER = (f"no front matter: start the file with `---`, the keys {', '.join(SCHEMA)}, and `---` "
+                   "(see CONTRIBUTING.md)")  # fmt: skip
 
 
 def check_front_matter(file: Path, text: str, known_tags: set[str]) -> tuple[dict, list[Problem]]:
-    """Return (front matter, problems) for one article's text."""
+    """Return (front matter, problems) for one article's text; lines are the file's lines."""
     match = FRONT_MATTER.match(text)
     if not match:
-        return {}, [Problem(file, "no front matter: start the file with `---`, the keys "
-                                  f"{', '.join(SCHEMA)}, and `---` (see CONTRIBUTING.md)", 1)]
-    front = match.group(1) or ""
+        return {}, [Problem(file, NO_FRONT_MATTER, 1)]
     try:
-        meta = yaml.safe_load(front) or {}
-        lines = _key_lines(front)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        return {}, [Problem(file, f"front matter is not valid YAML ({getattr(error, 'problem', error)}); fix the syntax",
-                            mark.line + 2 if mark else 1)]
+        source = YamlSource.parse(match.group(1) or "", file, first_line=2)  # after the opening `---`
+    except InvalidFile as error:
+        return {}, [Problem(p.file, f"front matter: {p.message}", p.line) for p in error.problems]
+    meta = source.data or {}
     if not isinstance(meta, dict):
         return {}, [Problem(file, "front matter must be a mapping of keys to values", 2)]
     problems = []
     for key, (kind, example) in SCHEMA.items():
         value = meta.get(key)
         if value is None or value == "" or value == []:
-            problems.append(Problem(file, f"front matter has no `{key}`: add {example}", lines.get(key, 1)))
+            problems.append(Problem(file, f"front matter has no `{key}`: add {example}", source.line(key) or 1))
         elif not isinstance(value, kind):
-            problems.append(Problem(file, f"`{key}` has the wrong type: write {example}", lines.get(key)))
-    problems += _check_tags(file, meta.get("tags"), known_tags, lines.get("tags"))
+            problems.append(Problem(file, f"`{key}` has the wrong type: write {example}", source.line(key)))
+    problems += _check_tags(file, meta.get("tags"), known_tags, source.line("tags"))
     questions = meta.get("questions") if isinstance(meta.get("questions"), list) else []
     for question in questions:
         if not isinstance(question, str) or not question.strip():
-            problems.append(Problem(file, "every entry of `questions` must be a sentence", lines.get("questions")))
+            problems.append(Problem(file, "every entry of `questions` must be a sentence", source.line("questions")))
     return meta, problems
 
 
@@ -69,7 +60,9 @@ def _check_tags(file: Path, tags: object, known: set[str], line: int | None) -> 
         if tag not in known:
             close = difflib.get_close_matches(str(tag), sorted(known), n=1)
             hint = f"did you mean `{close[0]}`? " if close else ""
-            problems.append(Problem(file, f"unknown tag `{tag}`: {hint}use a tag listed in tags.yml, or add it there", line))
+            problems.append(
+                Problem(file, f"unknown tag `{tag}`: {hint}use a tag listed in tags.yml, or add it there", line)
+            )
     return problems
 
 

@@ -8,8 +8,8 @@ import re
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
-from deflect.kb.text import split_sections
 from deflect.kb.problems import Problem
+from deflect.kb.text import split_sections
 
 FENCE = re.compile(r"^(```|~~~)")
 INLINE_CODE = re.compile(r"`[^`]*`")

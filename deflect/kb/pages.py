@@ -6,7 +6,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-import yaml
+from deflect.kb.problems import InvalidFile
+from deflect.kb.yaml_source import YamlSource
 
 FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?\r?\n)?(?:---|\.\.\.)[ \t]*\r?\n?", re.DOTALL)
 FIRST_HEADING = re.compile(r"^#[ \t]+(.+?)[ \t#]*$", re.MULTILINE)
@@ -35,12 +36,12 @@ def split_front_matter(text: str) -> tuple[dict, str]:
     if not match:
         return {}, text
     try:
-        meta = yaml.safe_load(match.group(1) or "") or {}
-    except yaml.YAMLError:
+        meta = YamlSource.parse(match.group(1) or "", "front matter", first_line=2).data or {}
+    except InvalidFile:
         return {}, text
     if not isinstance(meta, dict):
         return {}, text
-    return meta, text[match.end():]
+    return meta, text[match.end() :]
 
 
 def page_url(path: str) -> str:

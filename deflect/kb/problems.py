@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -27,3 +29,12 @@ class InvalidFile(Exception):
     def __init__(self, problems: list[Problem]):
         self.problems = problems
         super().__init__("\n".join(str(p) for p in problems))
+
+
+def problems_of(read: Callable[..., Any], *args: Any) -> list[Problem]:
+    """The problems `read(*args)` finds in a writer's file (what its InvalidFile carries); [] when valid."""
+    try:
+        read(*args)
+    except InvalidFile as error:
+        return error.problems
+    return []

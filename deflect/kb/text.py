@@ -90,9 +90,11 @@ def _heading(lines: list[str], i: int, in_fence: bool) -> tuple[int, str] | None
     if match:
         return len(match.group(1)), match.group(2)
     nxt = lines[i + 1] if i + 1 < len(lines) else ""
-    if lines[i].strip() and not lines[i].startswith((" ", "\t", "|", "-", "*")) and SETEXT_UNDERLINE.match(nxt):
-        if i == 0 or not lines[i - 1].strip():
-            return (1 if nxt.startswith("=") else 2), lines[i].strip()
+    underlined = (
+        lines[i].strip() and not lines[i].startswith((" ", "\t", "|", "-", "*")) and SETEXT_UNDERLINE.match(nxt)
+    )
+    if underlined and (i == 0 or not lines[i - 1].strip()):
+        return (1 if nxt.startswith("=") else 2), lines[i].strip()
     return None
 
 

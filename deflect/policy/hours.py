@@ -10,9 +10,9 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from deflect.policy.model import Duration, Holiday, Region, WEEKDAYS
+from deflect.policy.model import WEEKDAYS, Duration, Holiday, Region
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 MINUTES = {"m": 1, "h": 60}
 # Far enough for a year of closed days (every holiday listed), near enough to stop a bad policy.
 MAX_DAYS = 800
@@ -30,7 +30,7 @@ def business_minutes(target: Duration, region: Region) -> int:
     """Return the target in minutes of support time (a day is one day of open hours)."""
     if target.unit in MINUTES:
         return target.amount * MINUTES[target.unit]
-    day = (dt.datetime.combine(dt.date.min, region.close) - dt.datetime.combine(dt.date.min, region.open))
+    day = dt.datetime.combine(dt.date.min, region.close) - dt.datetime.combine(dt.date.min, region.open)
     per_day = int(day.total_seconds() // 60)
     return target.amount * per_day * (5 if target.unit == "w" else 1)
 
@@ -62,8 +62,9 @@ def business_due(start: dt.datetime, minutes: int, region: Region, holidays: tup
     raise ValueError(f"region {region.id!r} has no support hours within {MAX_DAYS} days")
 
 
-def due(start: dt.datetime, target: Duration, clock: str, region: Region,
-        holidays: tuple[Holiday, ...] = ()) -> dt.datetime:
+def due(
+    start: dt.datetime, target: Duration, clock: str, region: Region, holidays: tuple[Holiday, ...] = ()
+) -> dt.datetime:
     """Return when a target falls due, in the region's time zone."""
     if clock == "continuous" or not region.days:
         return continuous_due(start, target).astimezone(ZoneInfo(region.timezone))

@@ -7,9 +7,6 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from deflect.kb.problems import InvalidFile, Problem
-from deflect.kb.yaml_source import YamlSource
-
 DURATION = re.compile(r"^\s*(\d+)\s*([mhdw])\s*$")
 UNIT_NAMES = {"m": "minute", "h": "hour", "d": "day", "w": "week"}
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -156,24 +153,3 @@ class Policy:
             if all(facts.get(key) == value for key, value in route.when.items()):
                 return route.to
         return self.organisation["support_email"]
-
-
-def load_policy(path: str | Path) -> Policy:
-    """Read and check a support.yml; raise InvalidFile listing every problem with its line."""
-    from deflect.policy.reader import PolicyReader  # it builds the classes above
-
-    source = YamlSource.read(path)
-    problems: list[Problem] = []
-    policy = PolicyReader(source, problems).policy()
-    if problems:
-        raise InvalidFile(problems)
-    return policy
-
-
-def check_policy(path: str | Path) -> list[Problem]:
-    """Return the problems of a support.yml (empty when it is valid)."""
-    try:
-        load_policy(path)
-    except InvalidFile as error:
-        return error.problems
-    return []

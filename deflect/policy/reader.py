@@ -3,14 +3,29 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from deflect.policy.model import (
-    CLOCKS, DURATION, GUARD_RULES, TAG_SHAPE, WEEKDAYS, Duration, Holiday, Plan, Policy, Priority, Region, Route,
-    Tag, Target,
-)
-from deflect.kb.problems import Problem
+from deflect.kb.problems import InvalidFile, Problem
 from deflect.kb.yaml_source import YamlSource
+from deflect.policy.model import (
+    CLOCKS,
+    DURATION,
+    GUARD_RULES,
+    TAG_SHAPE,
+    WEEKDAYS,
+    Duration,
+    Holiday,
+    Plan,
+    Policy,
+    Priority,
+    Region,
+    Route,
+    Tag,
+    Target,
+)
+
+GUIDE = "see CONTRIBUTING.md, support.yml"
 
 
 class PolicyReader:
@@ -25,27 +40,10 @@ class PolicyReader:
 
     def get(self, path: tuple, kind: type | tuple, required: bool = True, default=None):
         """Return the value at `path` if it has the right type; record a problem otherwise."""
-        value = self.source.data
-        for key in path:
-            if isinstance(value, dict):
-                value = value.get(key)
-            elif isinstance(value, list) and isinstance(key, int) and key < len(value):
-                value = value[key]
-            else:
-                value = None
-        if value is None:
-            if required:
-                self.fail(path, f"missing: add `{path[-1]}:` (see CONTRIBUTING.md, support.yml)")
-            return default
-        if not isinstance(value, kind):
-            names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
-            self.fail(path, f"must be a {_kind_name(names)}, not {value!r}")
-            return default
-        return value
+        return self.source.get(path, kind, self.problems, required, default, GUIDE)
 
     def text(self, path: tuple, required: bool = True, default: str = "") -> str:
-        value = self.get(path, (str, int, float), required, default)
-        return str(value).strip() if value is not None else default
+        return self.source.text(path, self.problems, required, default, GUIDE)
 
     def items(self, path: tuple, required: bool = True) -> list:
         return self.get(path, list, required, []) or []
@@ -117,8 +115,11 @@ class PolicyReader:
             if clock not in CLOCKS:
                 self.fail(at + ("clock",), f"must be `business` or `continuous`, not {clock!r}")
             examples = tuple(str(x) for x in self.get(at + ("examples",), list, False, []))
-            found.append(Priority(self.text(at + ("id",)), self.text(at + ("name",)), clock,
-                                  self.text(at + ("definition",)), examples))
+            found.append(
+                Priority(
+                    self.text(at + ("id",)), self.text(at + ("name",)), clock, self.text(at + ("definition",)), examples
+                )
+            )
         self.unique("priorities", [p.id for p in found])
         return tuple(found)
 
@@ -143,7 +144,10 @@ class PolicyReader:
             raw = self.get(at + ("targets",), dict, True, {}) or {}
             for priority_id in priority_ids:
                 if priority_id not in raw:
-                    self.fail(at + ("targets",), f"no target for priority {priority_id!r}: add `{priority_id}: {{response: 8h, resolution: 24h}}`")
+                    self.fail(
+                        at + ("targets",),
+                        f"no target for priority {priority_id!r}: add `{priority_id}: {{response: 8h, resolution: 24h}}`",
+                    )
             for priority_id in raw:
                 if priority_id not in priority_ids:
                     self.fail(at + ("targets", priority_id), f"unknown priority: use one of {sorted(priority_ids)}")
@@ -152,7 +156,11 @@ class PolicyReader:
                 resolution = self.duration(at + ("targets", priority_id, "resolution"))
                 if response and resolution:
                     targets[priority_id] = Target(response, resolution)
-            found.append(Plan(self.text(at + ("id",)), self.text(at + ("name",)), self.text(at + ("description",), False), targets))
+            found.append(
+                Plan(
+                    self.text(at + ("id",)), self.text(at + ("name",)), self.text(at + ("description",), False), targets
+                )
+            )
         self.unique("plans", [p.id for p in found])
         return tuple(found)
 
@@ -198,10 +206,15 @@ class PolicyReader:
         if opens >= closes:
             self.fail(at + ("close",), "must be later than `open` (support hours within one day)")
         return Region(
-            id=self.text(at + ("id",)), name=self.text(at + ("name",)), timezone=timezone or "UTC",
-            days=days, open=opens, close=closes,
+            id=self.text(at + ("id",)),
+            name=self.text(at + ("name",)),
+            timezone=timezone or "UTC",
+            days=days,
+            open=opens,
+            close=closes,
             languages=tuple(str(x) for x in self.get(at + ("languages",), list, False, [])),
-            covers=self.text(at + ("covers",), False), notes=self.text(at + ("notes",), False),
+            covers=self.text(at + ("covers",), False),
+            notes=self.text(at + ("notes",), False),
         )
 
     def clock_time(self, path: tuple) -> dt.time:
@@ -210,12 +223,12 @@ class PolicyReader:
             return dt.time.fromisoformat(value)
         except ValueError:
             if value:
-                self.fail(path, f"{value!r} is not a time: write it quoted as \"09:00\"")
+                self.fail(path, f'{value!r} is not a time: write it quoted as "09:00"')
             return dt.time(0, 0)
 
     def routes(self) -> tuple[Route, ...]:
         found = []
-        for index, item in enumerate(self.items(("routes",), False)):
+        for index, _ in enumerate(self.items(("routes",), False)):
             at = ("routes", index)
             to = self.text(at + ("to",))
             if to and "@" not in to:
@@ -245,5 +258,11 @@ class PolicyReader:
             seen.add(value)
 
 
-def _kind_name(names: str) -> str:
-    return {"str": "text", "list": "list", "dict": "mapping", "int": "whole number"}.get(names, names)
+def load_policy(path: str | Path) -> Policy:
+    """Read and check a support.yml; raise InvalidFile listing every problem with its line."""
+    source = YamlSource.read(path)
+    problems: list[Problem] = []
+    policy = PolicyReader(source, problems).policy()
+    if problems:
+        raise InvalidFile(problems)
+    return policy

@@ -7,7 +7,7 @@ site build replaces it with the table below, so no number is ever typed into Mar
 from __future__ import annotations
 
 import re
-from typing import Callable
+from collections.abc import Callable
 
 from deflect.policy.model import Policy
 
@@ -104,6 +104,7 @@ def unknown_directives(markdown: str) -> list[tuple[int, str]]:
 
 def render(markdown: str, policy: Policy) -> str:
     """Replace every known directive line with its table; leave unknown ones for the check."""
+
     def replace(match: re.Match) -> str:
         renderer = DIRECTIVES.get(match.group(1))
         return renderer(policy) if renderer else match.group(0)

@@ -16,4 +16,3 @@ def joined_pairs(words: list[str], vocabulary: dict[str, int]) -> list[str]:
         if joined in vocabulary and not first.isdigit() and not second.isdigit():
             found.append(joined)
     return found
-

@@ -8,9 +8,9 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from deflect.kb.text import plain_text, split_sections
 from deflect.kb.pages import Page
-from deflect.ranking.synonyms import WORD, fold
+from deflect.kb.text import plain_text, split_sections
+from deflect.ranking.words import WORD, fold
 
 LEAD_WORDS = 50
 

@@ -7,11 +7,11 @@ decided by the caller (the search module knows the analyzer), through a `matches
 from __future__ import annotations
 
 import html
-import re
 from collections import Counter
-from typing import Callable
+from collections.abc import Callable
 
-WORD = re.compile(r"\w+")
+from deflect.ranking.words import WORD
+
 WIDTH = 200
 LEAD = 40
 

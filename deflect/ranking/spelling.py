@@ -15,7 +15,7 @@ MIN_LENGTH = 4
 
 def _deletes(word: str) -> set[str]:
     """Every string made by deleting one letter of `word`."""
-    return {word[:i] + word[i + 1:] for i in range(len(word))}
+    return {word[:i] + word[i + 1 :] for i in range(len(word))}
 
 
 def edit_distance(a: str, b: str) -> int:

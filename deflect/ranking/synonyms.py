@@ -7,69 +7,43 @@ at query time. `validate_synonyms` reports mistakes with the file, the line and 
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from pathlib import Path
 
-import yaml
+from deflect.kb.problems import InvalidFile, Problem
+from deflect.kb.yaml_source import YamlSource
+from deflect.ranking.words import words
 
-from deflect.kb.problems import Problem
-
-WORD = re.compile(r"\w+")
-COMBINING = re.compile(r"[\u0300-\u036f]")
-
-
-def fold(text: str) -> str:
-    """Lower-case `text` and strip accents, so 'Café' and 'cafe' are the same word."""
-    text = text.lower()
-    if text.isascii():
-        return text
-    return COMBINING.sub("", unicodedata.normalize("NFKD", text))
+SHAPE = 'the file must be a list of groups, each line like "- sign in, log in, login"'
 
 
-def words(text: str) -> list[str]:
-    """Return the folded words of `text`."""
-    return WORD.findall(fold(text))
-
-
-def _group_terms(node: yaml.Node) -> list[tuple[str, int]] | None:
-    """Return (term, line) for one group node, or None when the node is neither a string nor a list."""
-    if isinstance(node, yaml.ScalarNode):
-        return [(t.strip(), node.start_mark.line + 1) for t in str(node.value).split(",")]
-    if isinstance(node, yaml.SequenceNode) and all(isinstance(n, yaml.ScalarNode) for n in node.value):
-        return [(str(n.value).strip(), n.start_mark.line + 1) for n in node.value]
+def _group_terms(source: YamlSource, index: int) -> list[tuple[str, int]] | None:
+    """Return (term, line) for one group, or None when it is neither a string nor a list of strings."""
+    item = source.value((index,))
+    if isinstance(item, (str, int, float)) and not isinstance(item, bool):
+        return [(t.strip(), source.line(index)) for t in str(item).split(",")]
+    if isinstance(item, list) and all(isinstance(t, (str, int, float)) for t in item):
+        return [(str(t).strip(), source.line(index, i)) for i, t in enumerate(item)]
     return None
 
 
-def _compose(path: Path) -> tuple[yaml.Node | None, list[Problem]]:
-    """Parse the file into a YAML node tree; a syntax error becomes a Problem."""
-    try:
-        return yaml.compose(path.read_text(encoding="utf-8")), []
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        line = mark.line + 1 if mark else 1
-        reason = getattr(error, "problem", None) or str(error)
-        return None, [Problem(path, line=line, message=f"not valid YAML ({reason}); fix the indentation or quoting")]
-
-
-def _check_group(path: Path, node: yaml.Node, seen: dict[str, int]) -> list[Problem]:
+def _check_group(source: YamlSource, index: int, seen: dict[str, int]) -> list[Problem]:
     """Problems of one group: wrong type, too few terms, empty terms, terms in two groups."""
-    line = node.start_mark.line + 1
-    terms = _group_terms(node)
+    line = source.line(index)
+    terms = _group_terms(source, index)
     if terms is None:
-        return [Problem(path, line=line, message='a group must be a string like "sign in, log in" or a list of strings')]
+        return [Problem(source.path, 'a group must be a string like "sign in, log in" or a list of strings', line)]
     problems = []
     for term, term_line in terms:
         key = " ".join(words(term))
         if not key:
-            problems.append(Problem(path, line=term_line, message=f"empty term in {node.value!r}; remove the extra comma"))
+            problems.append(Problem(source.path, "empty term: remove the extra comma", term_line))
         elif key in seen:
-            problems.append(Problem(
-                path, line=term_line, message=f"{term!r} is already in the group on line {seen[key]}; merge the two groups or remove it"))
+            problems.append(Problem(source.path, f"{term!r} is already in the group on line {seen[key]}; merge "
+                                                 "the two groups or remove it", term_line))  # fmt: skip
         else:
             seen[key] = line
     if len([t for t, _ in terms if words(t)]) < 2:
-        problems.append(Problem(path, line=line, message="a group needs at least two terms, separated by commas"))
+        problems.append(Problem(source.path, "a group needs at least two terms, separated by commas", line))
     return problems
 
 
@@ -78,23 +52,23 @@ def validate_synonyms(path: str | Path) -> list[Problem]:
     path = Path(path)
     if not path.exists():
         return []
-    root, problems = _compose(path)
-    if problems or root is None:
-        return problems
-    if not isinstance(root, yaml.SequenceNode):
-        return [Problem(path, line=root.start_mark.line + 1,
-                        message='the file must be a list of groups, each line like "- sign in, log in, login"')]
+    try:
+        source = YamlSource.read(path)
+    except InvalidFile as error:
+        return error.problems
+    if source.data is None:
+        return []
+    if not isinstance(source.data, list):
+        return [source.problem((), SHAPE)]
     seen: dict[str, int] = {}
-    for node in root.value:
-        problems.extend(_check_group(path, node, seen))
-    return problems
+    return [problem for index in range(len(source.data)) for problem in _check_group(source, index, seen)]
 
 
 def load_synonyms(path: str | Path | None) -> list[list[str]]:
     """Return the groups of a valid synonyms file as lists of folded terms; [] when absent."""
     if path is None or not Path(path).exists():
         return []
-    data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or []
+    data = YamlSource.read(path).data or []
     groups = []
     for item in data if isinstance(data, list) else []:
         terms = item.split(",") if isinstance(item, str) else item if isinstance(item, list) else []
@@ -121,7 +95,7 @@ class Synonyms:
         found, i = [], 0
         while i < len(query_words):
             for size in range(min(self.longest, len(query_words) - i), 0, -1):
-                key = tuple(query_words[i:i + size])
+                key = tuple(query_words[i : i + size])
                 if key in self.lookup:
                     found.append((i, i + size, self.lookup[key]))
                     i += size - 1

@@ -7,6 +7,7 @@ on a plateau: neighbouring values score about the same. Plain Python, no Whoosh.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 
@@ -37,3 +38,17 @@ def plural_stem(word: str) -> str:
     if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
         return word[:-1]
     return word
+
+
+# From this many articles a full build analyses in two processes and keeps their two segments:
+# half the build time, but queries cost about 1.5x more (benchmarks/README.md), so smaller
+# knowledge bases, which build in seconds anyway, keep one process and one segment.
+PARALLEL_BUILD = 5000
+
+
+def writer_options(n_pages: int) -> dict:
+    """Writer options for a full build: two processes and two segments for large builds."""
+    procs = min(2, os.cpu_count() or 1)
+    if n_pages < PARALLEL_BUILD or procs < 2:
+        return {}
+    return dict(procs=procs, multisegment=True)

@@ -11,15 +11,15 @@ from pathlib import Path
 import yaml
 
 from deflect.policy import tables
-from deflect.forms.model import check_forms
+from deflect.forms.load import load_forms
 from deflect.kb.front_matter import check_front_matter, stale
 from deflect.kb.folder import KnowledgeBase
 from deflect.kb.links import check_links
 from deflect.kb.pages import split_front_matter
-from deflect.policy.model import load_policy
-from deflect.kb.problems import InvalidFile, Problem
+from deflect.kb.problems import InvalidFile, Problem, problems_of
 from deflect.ranking.synonyms import validate_synonyms
 from deflect.kb.yaml_source import YamlSource
+from deflect.policy.reader import load_policy
 
 TROUBLESHOOTING_SECTIONS = ("Symptoms", "Cause", "Fix", "Still stuck?")
 
@@ -127,7 +127,7 @@ def _extra_checks(kb: KnowledgeBase, policy) -> list[Problem]:
     if kb.synonyms_file.exists():
         problems += validate_synonyms(kb.synonyms_file)
     if policy is not None and kb.forms.exists():
-        problems += check_forms(kb.forms, policy)
+        problems += problems_of(load_forms, kb.forms, policy)
     return problems
 
 

@@ -14,8 +14,8 @@ from mkdocs.exceptions import PluginError
 from deflect.policy import tables
 from deflect.site import build as site
 from deflect.kb.pages import Page
-from deflect.policy.model import load_policy
 from deflect.kb.problems import InvalidFile
+from deflect.policy.reader import load_policy
 
 log = logging.getLogger("mkdocs.plugins.deflect")
 _policies: dict[str, object] = {}

@@ -8,9 +8,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-DESCRIPTIONS = {"busy": "locked by another writer", "read-only": "read-only",
-                "full": "full (no space left, or at its size limit)", "disk": "unreadable (a disk error)",
-                "damaged": "damaged"}
+DESCRIPTIONS = {
+    "busy": "locked by another writer",
+    "read-only": "read-only",
+    "full": "full (no space left, or at its size limit)",
+    "disk": "unreadable (a disk error)",
+    "damaged": "damaged",
+}
 
 
 class StoreUnavailable(Exception):
@@ -68,9 +72,9 @@ class OutboxEntry:
 
 def utcnow() -> dt.datetime:
     """Return the current time, timezone-aware, in UTC."""
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 def stamp(moment: dt.datetime) -> str:
     """A moment as the store writes it: UTC, ISO 8601, microseconds (sorts as text)."""
-    return moment.astimezone(dt.timezone.utc).isoformat(timespec="microseconds")
+    return moment.astimezone(dt.UTC).isoformat(timespec="microseconds")

@@ -16,8 +16,14 @@ from deflect.store.model import OutboxEntry, stamp, utcnow
 class OutboxQueries:
     """The outbox table; mixed into the store, which provides `_connect`."""
 
-    def claim_due(self, worker: str, lease: dt.timedelta, limit: int = 10, now: dt.datetime | None = None,
-                  due_by: dt.datetime | None = None) -> list[OutboxEntry]:
+    def claim_due(
+        self,
+        worker: str,
+        lease: dt.timedelta,
+        limit: int = 10,
+        now: dt.datetime | None = None,
+        due_by: dt.datetime | None = None,
+    ) -> list[OutboxEntry]:
         """Lease up to `limit` pending messages due by `due_by` (default now) to `worker`; others skip them.
 
         Each claim counts as an attempt. A lease that has run out (its worker died) can be claimed again.
@@ -105,14 +111,24 @@ class OutboxQueries:
         """Return the outbox entries with these statuses, oldest first."""
         marks = ",".join("?" * len(statuses))
         with self._connect() as connection:
-            rows = connection.execute(f"SELECT * FROM outbox WHERE status IN ({marks}) ORDER BY id", statuses).fetchall()
+            rows = connection.execute(
+                f"SELECT * FROM outbox WHERE status IN ({marks}) ORDER BY id", statuses
+            ).fetchall()
         return [_entry(row) for row in rows]
 
 
 def _entry(row: sqlite3.Row) -> OutboxEntry:
     return OutboxEntry(
-        id=row["id"], case_number=row["case_number"], channel=row["channel"], payload=json.loads(row["payload"]),
-        status=row["status"], attempts=row["attempts"], next_attempt_at=row["next_attempt_at"],
-        last_error=row["last_error"], created_at=row["created_at"], delivered_at=row["delivered_at"],
-        claimed_by=row["claimed_by"], claimed_until=row["claimed_until"],
+        id=row["id"],
+        case_number=row["case_number"],
+        channel=row["channel"],
+        payload=json.loads(row["payload"]),
+        status=row["status"],
+        attempts=row["attempts"],
+        next_attempt_at=row["next_attempt_at"],
+        last_error=row["last_error"],
+        created_at=row["created_at"],
+        delivered_at=row["delivered_at"],
+        claimed_by=row["claimed_by"],
+        claimed_until=row["claimed_until"],
     )

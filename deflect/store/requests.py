@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
-from typing import Callable
+from collections.abc import Callable
 
 from deflect.store.model import ConfirmationCap, TokenAlreadyUsed, stamp, utcnow
 
@@ -50,7 +50,9 @@ class RequestQueries:
             case_number = f"{prefix}-{now.year}-{seq:0{digits}d}"
             if token is not None:
                 _check_token_unused(connection, token)
-            decided = {} if confirmation is None else {"confirmation": _confirm(connection, confirmation, case_number, now)}
+            decided = (
+                {} if confirmation is None else {"confirmation": _confirm(connection, confirmation, case_number, now)}
+            )
             record = dict(data, case_number=case_number, created_at=stamp(now), **decided)
             connection.execute(
                 "INSERT INTO requests (case_number, year, seq, created_at, form, subject, email, data)"
@@ -66,8 +68,10 @@ class RequestQueries:
                     (case_number, channel, json.dumps(payload), stamp(now), stamp(now)),
                 )
                 if refused:
-                    connection.execute("UPDATE outbox SET status = 'failed', last_error = ? WHERE case_number = ?"
-                                       " AND channel = ?", (refused[0], case_number, channel))
+                    connection.execute(
+                        "UPDATE outbox SET status = 'failed', last_error = ? WHERE case_number = ? AND channel = ?",
+                        (refused[0], case_number, channel),
+                    )
         return case_number
 
     def get_request(self, case_number: str) -> dict | None:
@@ -101,6 +105,8 @@ def _confirm(connection: sqlite3.Connection, cap: ConfirmationCap, case_number: 
         return "address-cap"
     if connection.execute(count, (since,)).fetchone()[0] >= cap.per_hour:
         return "hourly-cap"
-    connection.execute("INSERT INTO confirmations (sent_at, recipient, case_number) VALUES (?, ?, ?)",
-                       (stamp(now), cap.recipient, case_number))
+    connection.execute(
+        "INSERT INTO confirmations (sent_at, recipient, case_number) VALUES (?, ?, ?)",
+        (stamp(now), cap.recipient, case_number),
+    )
     return "sent"

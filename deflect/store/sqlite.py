@@ -18,8 +18,8 @@ import logging
 import sqlite3
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from deflect.outage import Outage
 from deflect.store.model import StoreUnavailable
@@ -31,8 +31,18 @@ from deflect.store.schema import MIGRATIONS
 log = logging.getLogger("deflect.store")
 
 # SQLite's primary result codes that mean "the store cannot take this call now", by kind.
-FAULTS = {5: "busy", 6: "busy", 15: "busy", 3: "read-only", 8: "read-only", 13: "full", 10: "disk",
-          14: "disk", 11: "damaged", 26: "damaged"}
+FAULTS = {
+    5: "busy",
+    6: "busy",
+    15: "busy",
+    3: "read-only",
+    8: "read-only",
+    13: "full",
+    10: "disk",
+    14: "disk",
+    11: "damaged",
+    26: "damaged",
+}
 FIRST_TRY = 0.2  # seconds a bounded call waits for the write lock before it needs a waiting slot
 
 
@@ -56,10 +66,13 @@ class Store(RequestQueries, OutboxQueries, RecordQueries):
         self.patience = patience
         self.waiters: int | None = None  # how many threads may wait for the lock at once; None: any
         self._slots: threading.BoundedSemaphore | None = None
-        self.outage = Outage(f"The request store {self.path}", "Filings and records are refused "
-                             "(\"try again later\") until it works again; nothing is half-written.", log)
+        self.outage = Outage(
+            f"The request store {self.path}",
+            'Filings and records are refused ("try again later") until it works again; nothing is half-written.',
+            log,
+        )
 
-    def with_patience(self, patience: float, waiters: int | None = None) -> "Store":
+    def with_patience(self, patience: float, waiters: int | None = None) -> Store:
         """This store (same file, same outage log) for callers that must answer quickly.
 
         Each call waits at most `patience` seconds for the write lock; when `waiters` is set, a call
@@ -72,7 +85,7 @@ class Store(RequestQueries, OutboxQueries, RecordQueries):
         return other
 
     @classmethod
-    def in_data_dir(cls, data_dir: str | Path) -> "Store":
+    def in_data_dir(cls, data_dir: str | Path) -> Store:
         """Return the migrated store of a data dir (`DEFLECT_DATA_DIR`)."""
         return cls(Path(data_dir) / cls.FILE_NAME).migrate()
 
@@ -134,15 +147,16 @@ class Store(RequestQueries, OutboxQueries, RecordQueries):
             if self._slots is None or fault is None or fault.kind != "busy" or self.patience <= FIRST_TRY:
                 raise
         if not self._slots.acquire(blocking=False):
-            raise StoreUnavailable("busy", f"the write lock is taken and no more calls may wait for it "
-                                           f"(at most {self.waiters} at once)")
+            raise StoreUnavailable(
+                "busy", f"the write lock is taken and no more calls may wait for it (at most {self.waiters} at once)"
+            )
         try:
             connection.execute(f"PRAGMA busy_timeout = {int((self.patience - FIRST_TRY) * 1000)}")
             connection.execute("BEGIN IMMEDIATE")
         finally:
             self._slots.release()
 
-    def migrate(self) -> "Store":
+    def migrate(self) -> Store:
         """Create the file or bring its schema up to date; safe to call from every process."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._use_wal()

@@ -32,7 +32,7 @@ def file_record(record: dict, token: str | None = None) -> Filed:
     The confirmation caps are decided by the store inside the filing transaction.
     """
     res = resources()
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     stamp = now.isoformat(timespec="microseconds")
     settings = app_settings()
     decided = {}
@@ -42,10 +42,18 @@ def file_record(record: dict, token: str | None = None) -> Filed:
         filed = dict(record, case_number=case, created_at=stamp, confirmation=confirmation)
         return channels.outbox_messages(filed, res.policy, settings)
 
-    case = res.store.file_request(prefix=res.policy.case_prefix, digits=res.policy.case_digits,
-                                  form=record["form"], subject=record["subject"], email=record["email"],
-                                  data=record, outbox=outbox, now=now, token=token,
-                                  confirmation=caps.for_record(record, settings))
+    case = res.store.file_request(
+        prefix=res.policy.case_prefix,
+        digits=res.policy.case_digits,
+        form=record["form"],
+        subject=record["subject"],
+        email=record["email"],
+        data=record,
+        outbox=outbox,
+        now=now,
+        token=token,
+        confirmation=caps.for_record(record, settings),
+    )
     rate_limits.mark_filed(case)  # only a filed request counts against the filing limit
     return Filed(case, decided["confirmation"])
 

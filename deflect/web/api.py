@@ -6,15 +6,15 @@ import datetime as dt
 
 from flask import Blueprint, jsonify, request, url_for
 
-from deflect.intake import guard, subject
-from deflect.forms.schema import form_schema
+from deflect.delivery.text import confirmation_sentence
 from deflect.forms.model import Form
+from deflect.forms.schema import form_schema
+from deflect.intake import guard, subject
 from deflect.intake.bounds import JSON_DEPTH_MAX, json_too_deep
 from deflect.intake.review import Submission, review
-from deflect.delivery.text import confirmation_sentence
 from deflect.store.model import TokenAlreadyUsed
-from deflect.web.articles import ArticlesUnavailable, find_article
 from deflect.web.accept import file_record
+from deflect.web.articles import ArticlesUnavailable, find_article
 from deflect.web.resources import resources
 from deflect.web.searchstep import QUERY_MAX, check_token, from_page, issue_token, record_content_gap, suggestions
 
@@ -35,9 +35,21 @@ def suggest():
 
 def form_json(form: Form) -> dict:
     """A form as a client needs it."""
-    return {"id": form.id, "name": form.name, "description": form.description,
-            "fields": [{"id": f.id, "type": f.type, "label": f.label, "required": f.required,
-                        "options": [o.value for o in f.options]} for f in form.fields]}
+    return {
+        "id": form.id,
+        "name": form.name,
+        "description": form.description,
+        "fields": [
+            {
+                "id": f.id,
+                "type": f.type,
+                "label": f.label,
+                "required": f.required,
+                "options": [o.value for o in f.options],
+            }
+            for f in form.fields
+        ],
+    }
 
 
 @bp.get("/forms")
@@ -62,19 +74,22 @@ def _json_body():
     The depth is measured on the raw body before parsing: the parser recurses once per level.
     """
     if request.is_json and json_too_deep(request.get_data(cache=True)):
-        return None, _errors(400, request=f"request: the JSON nests deeper than {JSON_DEPTH_MAX} levels; send one "
-                                          "object like {\"form\", \"subject\", \"email\", \"fields\"}")
+        return None, _errors(
+            400,
+            request=f"request: the JSON nests deeper than {JSON_DEPTH_MAX} levels; send one "
+            'object like {"form", "subject", "email", "fields"}',
+        )
     return request.get_json(silent=True), None
 
 
 def _shape_errors(body: object) -> dict[str, str]:
     """Type checks of the request body, before any rule runs."""
     if not isinstance(body, dict):
-        return {"request": "send a JSON object: {\"form\", \"subject\", \"email\", \"fields\", \"deflect_token\"}"}
+        return {"request": 'send a JSON object: {"form", "subject", "email", "fields", "deflect_token"}'}
     errors = {}
     for key in ("form", "subject", "email"):
         if not isinstance(body.get(key), str):
-            errors[key] = f"{key}: send it as a string" + (", like \"[TAG] summary\"" if key == "subject" else "")
+            errors[key] = f"{key}: send it as a string" + (', like "[TAG] summary"' if key == "subject" else "")
     if not isinstance(body.get("fields", {}), dict):
         errors["fields"] = "fields: send an object of field id to text (a list of texts for checkboxes)"
     return errors
@@ -85,8 +100,10 @@ def _too_many_fields(form: Form, body: dict) -> str | None:
     sent = len(body.get("fields") or {})
     if sent <= len(form.fields) + UNKNOWN_MAX:
         return None
-    return (f"fields: send only the {len(form.fields)} fields of {form.id!r} (their ids are in GET /api/forms); "
-            f"this request has {sent}")
+    return (
+        f"fields: send only the {len(form.fields)} fields of {form.id!r} (their ids are in GET /api/forms); "
+        f"this request has {sent}"
+    )
 
 
 def _has_lone_surrogate(value: object) -> bool:
@@ -106,7 +123,9 @@ def _unicode_errors(body: dict) -> dict[str, str]:
         for name, item in pairs:
             if _has_lone_surrogate(name) or _has_lone_surrogate(item):
                 name = str(name).encode("utf-8", "backslashreplace").decode("ascii", "replace")[:100]
-                errors[name] = f"{name}: send plain Unicode text; a lone surrogate escape such as \\ud800 cannot be stored"
+                errors[name] = (
+                    f"{name}: send plain Unicode text; a lone surrogate escape such as \\ud800 cannot be stored"
+                )
     return errors
 
 
@@ -131,10 +150,16 @@ def _review(form: Form, body: dict):
     """Every rule of the form over the JSON body; returns the review and the errors by key."""
     values, errors = _values(form, body.get("fields") or {})
     confirmed = body.get("confirm_guard") if isinstance(body.get("confirm_guard"), list) else []
-    sub = Submission(form=form, email=body["email"], values=values, typed_subject=body["subject"],
-                     name=body["name"] if isinstance(body.get("name"), str) else "",
-                     confirmed={c for c in confirmed if isinstance(c, str)}, from_page=from_page(body.get("from")))
-    result = review(sub, resources().policy, dt.datetime.now(dt.timezone.utc))
+    sub = Submission(
+        form=form,
+        email=body["email"],
+        values=values,
+        typed_subject=body["subject"],
+        name=body["name"] if isinstance(body.get("name"), str) else "",
+        confirmed={c for c in confirmed if isinstance(c, str)},
+        from_page=from_page(body.get("from")),
+    )
+    result = review(sub, resources().policy, dt.datetime.now(dt.UTC))
     for key, message in result.errors.items():  # a wrong type says more than "required"
         errors.setdefault(key, message)
     for finding in result.unconfirmed:
@@ -164,8 +189,12 @@ def file_request():
         return _errors(422, fields=too_many)
     result, errors = _review(form, body)
     if errors or result.record is None:
-        return jsonify({"errors": errors, "guard": [{"field": f.field, "kind": f.kind, "confirm": f.key}
-                                                    for f in result.unconfirmed]}), 422
+        return jsonify(
+            {
+                "errors": errors,
+                "guard": [{"field": f.field, "kind": f.kind, "confirm": f.key} for f in result.unconfirmed],
+            }
+        ), 422
     return _search_then_file(form, body, result.record)
 
 
@@ -177,20 +206,32 @@ def _search_then_file(form: Form, body: dict, record: dict):
     if verdict.problem:
         if not found:
             record_content_gap(description, None)
-        return _search_step(found, description, form.id,
-                            "Check these articles first; send the request again with this deflect_token.")
+        return _search_step(
+            found, description, form.id, "Check these articles first; send the request again with this deflect_token."
+        )
     record = dict(record, shown_articles=[{"title": a["title"], "url": a["url"]} for a in found])
     try:
         filed = file_record(record, token=verdict.use_id)
     except TokenAlreadyUsed as used:
-        return _search_step(found, description, form.id,
-                            f"This deflect_token was already used: it filed {used.case_number}, and a token files "
-                            f"one request. To file another, check these articles and send it with this new deflect_token.")
-    return jsonify({"case": filed.case, "subject": record["subject"], "response_target": record["response_target"],
-                    "resolution_target": record["resolution_target"], "response_due": record["response_due"],
-                    "resolution_due": record["resolution_due"],
-                    "confirmation": "sent" if filed.confirmation == "sent" else "skipped",
-                    "confirmation_message": confirmation_sentence({"confirmation": filed.confirmation})}), 201
+        return _search_step(
+            found,
+            description,
+            form.id,
+            f"This deflect_token was already used: it filed {used.case_number}, and a token files "
+            f"one request. To file another, check these articles and send it with this new deflect_token.",
+        )
+    return jsonify(
+        {
+            "case": filed.case,
+            "subject": record["subject"],
+            "response_target": record["response_target"],
+            "resolution_target": record["resolution_target"],
+            "response_due": record["response_due"],
+            "resolution_due": record["resolution_due"],
+            "confirmation": "sent" if filed.confirmation == "sent" else "skipped",
+            "confirmation_message": confirmation_sentence({"confirmation": filed.confirmation}),
+        }
+    ), 201
 
 
 def _search_step(found: list[dict], description: str, form_id: str, message: str):
@@ -203,10 +244,14 @@ def guard_message(form: Form, finding: guard.Finding) -> str:
     label = form.field(finding.field).label
     what = guard.describe(finding.kind)
     if finding.secret:
-        return (f"{label} holds {what}: support never needs it; remove it, or send \"confirm_guard\": "
-                f"[\"{finding.key}\"] to file the request with it replaced by [removed]")
-    return (f"{label} holds {what}: replace it with an ID instead (support does not need personal data), or confirm it is "
-            f"needed by sending \"confirm_guard\": [\"{finding.key}\"]")
+        return (
+            f'{label} holds {what}: support never needs it; remove it, or send "confirm_guard": '
+            f'["{finding.key}"] to file the request with it replaced by [removed]'
+        )
+    return (
+        f"{label} holds {what}: replace it with an ID instead (support does not need personal data), or confirm it is "
+        f'needed by sending "confirm_guard": ["{finding.key}"]'
+    )
 
 
 @bp.post("/feedback")
@@ -224,16 +269,29 @@ def feedback():
     page = body.get("page") if isinstance(body, dict) else None
     helpful = body.get("helpful") if isinstance(body, dict) else None
     if not isinstance(page, str) or not page.strip() or len(page) > 500 or subject.has_control_characters(page):
-        return _errors(422, page="page: send the page's site path as a string, like \"faq/accounts/reset-password/\"")
+        return _errors(422, page='page: send the page\'s site path as a string, like "faq/accounts/reset-password/"')
     if not isinstance(helpful, bool):
         return _errors(422, helpful="helpful: send true or false")
     try:
         article = find_article(page)
     except ArticlesUnavailable:
-        return jsonify({"errors": {"page": "page: the help center's articles cannot be checked right now; "
-                                           "send the feedback again later"}}), 503, {"Retry-After": "60"}
+        return (
+            jsonify(
+                {
+                    "errors": {
+                        "page": "page: the help center's articles cannot be checked right now; "
+                        "send the feedback again later"
+                    }
+                }
+            ),
+            503,
+            {"Retry-After": "60"},
+        )
     if article is None:
-        return _errors(422, page=f"page: {page[:100]!r} is not an article of the help center; send the path of "
-                                 "an article page, like \"faq/accounts/reset-password/\"")
+        return _errors(
+            422,
+            page=f"page: {page[:100]!r} is not an article of the help center; send the path of "
+            'an article page, like "faq/accounts/reset-password/"',
+        )
     resources().quick_store.record_page_feedback(article.url, helpful)  # a busy store: 503 at once
     return jsonify({"ok": True}), 201

@@ -77,7 +77,7 @@ def site_relative(reference: str) -> str | None:
     base_path = urllib.parse.urlsplit(site_url).path
     for prefix in (site_url, base_path):
         if prefix and reference.startswith(prefix):
-            reference = reference[len(prefix):]
+            reference = reference[len(prefix) :]
             break
     else:
         if "://" in reference or reference.startswith("/"):

@@ -13,18 +13,31 @@ from deflect.store.model import StoreUnavailable
 log = logging.getLogger(__name__)
 
 MESSAGES = {
-    400: ("The request could not be read", "Something in what was sent is not what this page expects. "
-          "Go back, reload the page and try again."),
-    404: ("Page not found", "This address does not exist (or the link has expired). Start again from the support page."),
+    400: (
+        "The request could not be read",
+        "Something in what was sent is not what this page expects. Go back, reload the page and try again.",
+    ),
+    404: (
+        "Page not found",
+        "This address does not exist (or the link has expired). Start again from the support page.",
+    ),
     405: ("Not allowed here", "This address does not take that kind of request. Start again from the support page."),
     413: ("Too much text", "What you sent is larger than we accept. Shorten the longest fields, then send again."),
     414: ("Address too long", "This address is longer than we accept. Start again from the support page."),
-    429: ("Too many requests", "You have sent several requests in a short time. Wait a few minutes, then try again; "
-          "for an outage, use the priority hotline."),
-    500: ("Something went wrong on our side", "Your request was not lost if you saw a case number. "
-          "Otherwise please try again in a minute."),
-    503: ("Please try again in a minute", "We cannot reach our request store just now; nothing was lost or "
-          "half-saved. Try again in a minute; for an outage, use the priority hotline."),
+    429: (
+        "Too many requests",
+        "You have sent several requests in a short time. Wait a few minutes, then try again; "
+        "for an outage, use the priority hotline.",
+    ),
+    500: (
+        "Something went wrong on our side",
+        "Your request was not lost if you saw a case number. Otherwise please try again in a minute.",
+    ),
+    503: (
+        "Please try again in a minute",
+        "We cannot reach our request store just now; nothing was lost or "
+        "half-saved. Try again in a minute; for an outage, use the priority hotline.",
+    ),
 }
 
 
@@ -47,8 +60,10 @@ def store_unavailable(error: StoreUnavailable):
     The reason (locked, full, read-only) is for the operator's log, not for anonymous clients.
     """
     if _wants_json():
-        message = (f"request: nothing was saved, our request store is busy or unavailable just now; "
-                   f"send the same request again in {error.retry_after} seconds")
+        message = (
+            f"request: nothing was saved, our request store is busy or unavailable just now; "
+            f"send the same request again in {error.retry_after} seconds"
+        )
         response = make_response(jsonify({"errors": {"request": message}, "retry_after": error.retry_after}), 503)
     else:
         response = make_response(error_response(503))
@@ -61,15 +76,20 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):
-        return error_response(400, "This page was open too long, or your browser blocked its cookie. "
-                                   "Go back, reload the page and send again; what you typed is kept by your browser.")
+        return error_response(
+            400,
+            "This page was open too long, or your browser blocked its cookie. "
+            "Go back, reload the page and send again; what you typed is kept by your browser.",
+        )
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         if error.code == 413:
             limit = app.config["MAX_CONTENT_LENGTH"] // 1024
-            return error_response(413, f"What you sent is larger than the {limit} KB we accept. "
-                                       "Shorten the longest fields, then send again.")
+            return error_response(
+                413,
+                f"What you sent is larger than the {limit} KB we accept. Shorten the longest fields, then send again.",
+            )
         response = error_response(error.code or 500)
         if error.code == 429:
             # Flask-Limiter's exception carries the Retry-After header.

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_limiter import RateLimitExceeded
 
-from deflect.intake import subject
 from deflect.forms.model import Form
+from deflect.intake import subject
 from deflect.web import rate_limits
 from deflect.web.articles import ArticlesUnavailable, find_article
 from deflect.web.errors import error_response
@@ -28,20 +28,28 @@ def form_or_404(form_id: str) -> Form:
 def chooser():
     """The chooser: one entry per form, and the links that send the customer elsewhere."""
     forms = resources().forms
-    return render_template("chooser.html", forms=forms.forms, links=forms.contact_links,
-                           from_page=from_page(request.args.get("from")))
+    return render_template(
+        "chooser.html", forms=forms.forms, links=forms.contact_links, from_page=from_page(request.args.get("from"))
+    )
 
 
 def describe_errors(form: Form, description: str, tag: str) -> dict[str, str]:
     """Step 1's checks: a description that can be a subject summary, and a tag the form offers."""
     policy = resources().policy
-    found = [subject.summary_problem(" ".join(description.split()), policy.subject_min, policy.subject_max,
-                                     policy.subject_example)]
+    found = [
+        subject.summary_problem(
+            " ".join(description.split()), policy.subject_min, policy.subject_max, policy.subject_example
+        )
+    ]
     if len(form.tags) > 1 or tag:
-        found.append(subject.tag_problem(tag or None, list(form.tags), description, policy.subject_example,
-                                         form.default_tag))
-    return {("q" if e.part == "summary" else "tag"): e.message.replace("Subject: the summary", "Your description")
-            for e in found if e}
+        found.append(
+            subject.tag_problem(tag or None, list(form.tags), description, policy.subject_example, form.default_tag)
+        )
+    return {
+        ("q" if e.part == "summary" else "tag"): e.message.replace("Subject: the summary", "Your description")
+        for e in found
+        if e
+    }
 
 
 @bp.get("/<form_id>/")
@@ -49,8 +57,14 @@ def describe(form_id: str):
     """Step 1: describe the problem in a sentence (it becomes the subject summary)."""
     form = form_or_404(form_id)
     tag = request.args.get("tag", form.default_tag)
-    return render_template("describe.html", form=form, q=request.args.get("q", ""), tag=tag,
-                           from_page=from_page(request.args.get("from")), errors={})
+    return render_template(
+        "describe.html",
+        form=form,
+        q=request.args.get("q", ""),
+        tag=tag,
+        from_page=from_page(request.args.get("from")),
+        errors={},
+    )
 
 
 @bp.get("/<form_id>/suggestions", endpoint="suggestions")
@@ -69,9 +83,17 @@ def suggestions_page(form_id: str):
         # An outage must not be slowed down: the articles stand beside the form instead.
         return redirect(url_for("filing.request_form", **onward))
     articles, did_you_mean = suggestions(q)
-    return render_template("suggestions.html", form=form, q=q, tag=tag, from_page=came_from,
-                           articles=articles, did_you_mean=did_you_mean, onward=onward,
-                           search_down=resources().search_down)
+    return render_template(
+        "suggestions.html",
+        form=form,
+        q=q,
+        tag=tag,
+        from_page=came_from,
+        articles=articles,
+        did_you_mean=did_you_mean,
+        onward=onward,
+        search_down=resources().search_down,
+    )
 
 
 @bp.errorhandler(RateLimitExceeded)
@@ -81,10 +103,18 @@ def too_many_searches(error: RateLimitExceeded):
     if request.endpoint != "flow.suggestions" or form is None:
         return rate_limits.refused(error)
     wait = rate_limits.retry_after()
-    message = (f"You have searched several times in a short time: we take at most {rate_limits.describe(error)}. "
-               f"What you typed is below: search again in {rate_limits.seconds(wait)}.")
-    page = render_template("describe.html", form=form, q=request.args.get("q", "")[:1000], tag=request.args.get("tag", ""),
-                           from_page=from_page(request.args.get("from")), errors={"q": message})
+    message = (
+        f"You have searched several times in a short time: we take at most {rate_limits.describe(error)}. "
+        f"What you typed is below: search again in {rate_limits.seconds(wait)}."
+    )
+    page = render_template(
+        "describe.html",
+        form=form,
+        q=request.args.get("q", "")[:1000],
+        tag=request.args.get("tag", ""),
+        from_page=from_page(request.args.get("from")),
+        errors={"q": message},
+    )
     return page, 429, {"Retry-After": str(wait)}
 
 
@@ -99,8 +129,11 @@ def deflected():
     except ArticlesUnavailable:  # cannot be checked now: thank the customer, record nothing
         return redirect(url_for("flow.thanks"))
     if article is None:
-        return error_response(400, "That page is not an article of the help center, so nothing was recorded. "
-                                   "Go back to the matching articles and choose one of them.")
+        return error_response(
+            400,
+            "That page is not an article of the help center, so nothing was recorded. "
+            "Go back to the matching articles and choose one of them.",
+        )
     with best_effort() as store:  # a store that is down must not turn "it solved it" into an error page
         store.record_deflection(q, article_url(article.url), article.title, from_page(request.form.get("from")))
     return redirect(url_for("flow.thanks", url=article_url(article.url)))
@@ -113,5 +146,6 @@ def thanks():
         article = find_article(request.args.get("url", ""))
     except ArticlesUnavailable:
         article = None
-    return render_template("thanks.html", title=article.title if article else "",
-                           url=article_url(article.url) if article else "")
+    return render_template(
+        "thanks.html", title=article.title if article else "", url=article_url(article.url) if article else ""
+    )

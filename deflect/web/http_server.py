@@ -106,10 +106,16 @@ def open_files_for(connections: int) -> int:
 def adjustments(host: str, port: int, threads: int, body_limit: int) -> Adjustments:
     """waitress's settings for `deflect serve`."""
     return Adjustments(
-        host=host, port=port, threads=threads, ident="deflect",
-        connection_limit=open_files_for(CONNECTION_LIMIT), asyncore_use_poll=True,
-        channel_timeout=IDLE_TIMEOUT, cleanup_interval=1,
-        max_request_header_size=MAX_HEADER_BYTES, max_request_body_size=body_limit,
+        host=host,
+        port=port,
+        threads=threads,
+        ident="deflect",
+        connection_limit=open_files_for(CONNECTION_LIMIT),
+        asyncore_use_poll=True,
+        channel_timeout=IDLE_TIMEOUT,
+        cleanup_interval=1,
+        max_request_header_size=MAX_HEADER_BYTES,
+        max_request_body_size=body_limit,
         clear_untrusted_proxy_headers=False,
     )
 

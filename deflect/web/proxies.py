@@ -19,12 +19,20 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from deflect.settings import InvalidSetting
 
 SETTING = "DEFLECT_TRUSTED_PROXIES"
-FORWARDING = ("HTTP_X_FORWARDED_FOR", "HTTP_X_FORWARDED_PROTO", "HTTP_X_FORWARDED_HOST", "HTTP_X_FORWARDED_PORT",
-              "HTTP_X_FORWARDED_PREFIX", "HTTP_FORWARDED")
+FORWARDING = (
+    "HTTP_X_FORWARDED_FOR",
+    "HTTP_X_FORWARDED_PROTO",
+    "HTTP_X_FORWARDED_HOST",
+    "HTTP_X_FORWARDED_PORT",
+    "HTTP_X_FORWARDED_PREFIX",
+    "HTTP_FORWARDED",
+)
 MAX_COUNT = 10
-FIX = (f"set {SETTING} to the proxies' addresses or networks separated by commas (127.0.0.1 for nginx on this "
-       "machine, 10.0.0.0/8), or to how many proxies stand in front of deflect (1); leave it unset when clients "
-       "connect directly")
+FIX = (
+    f"set {SETTING} to the proxies' addresses or networks separated by commas (127.0.0.1 for nginx on this "
+    "machine, 10.0.0.0/8), or to how many proxies stand in front of deflect (1); leave it unset when clients "
+    "connect directly"
+)
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 

@@ -19,8 +19,12 @@ from deflect.web.errors import error_response
 
 FILING, SUBMISSIONS = "filing", "submissions"  # the shared scopes (buckets) of the two filing limits
 SEARCHES, FEEDBACK = "searches", "feedback"
-COUNTED = {FILING: ("request", "requests"), SUBMISSIONS: ("submission", "submissions"),
-           SEARCHES: ("search", "searches"), FEEDBACK: ("answer", "answers")}
+COUNTED = {
+    FILING: ("request", "requests"),
+    SUBMISSIONS: ("submission", "submissions"),
+    SEARCHES: ("search", "searches"),
+    FEEDBACK: ("answer", "answers"),
+}
 ARTICLE = {"hour": "an hour"}
 
 

@@ -13,17 +13,19 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 
 from flask import Flask, current_app
 from mkdocs.exceptions import MkDocsException
 
-from deflect.forms.model import FormSet, load_forms
+from deflect.forms.load import load_forms
+from deflect.forms.model import FormSet
 from deflect.kb.folder import KnowledgeBase
 from deflect.outage import Outage
-from deflect.policy.model import Policy, load_policy
+from deflect.policy.model import Policy
+from deflect.policy.reader import load_policy
 from deflect.store.model import StoreUnavailable
 from deflect.store.sqlite import FIRST_TRY, Store
 
@@ -41,8 +43,13 @@ def site_name(kb: KnowledgeBase, policy: Policy) -> str:
 
 def search_outage(index_dir: Path, retry: float = 10.0) -> Outage:
     """The search's state for the log: what a failure means for customers, and the fix."""
-    return Outage("Search", f"Customers get no suggestions and can still file requests; rebuild the index at "
-                            f"{index_dir} (`deflect build`, or restart `deflect serve`).", log, retry)
+    return Outage(
+        "Search",
+        f"Customers get no suggestions and can still file requests; rebuild the index at "
+        f"{index_dir} (`deflect build`, or restart `deflect serve`).",
+        log,
+        retry,
+    )
 
 
 @dataclass

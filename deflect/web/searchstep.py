@@ -7,8 +7,8 @@ import re
 from flask import current_app
 from markupsafe import Markup, escape
 
-from deflect.intake import search_token
 from deflect.forms.model import Form
+from deflect.intake import search_token
 from deflect.web.resources import best_effort, resources
 
 FROM_PAGE = re.compile(r"^[\w./#%-]{1,300}$")
@@ -33,8 +33,15 @@ def suggestions(query: str, record_gap: bool = True) -> tuple[list[dict], str | 
     """The best articles for a description, as dicts (title, url, snippet, score), and a correction."""
     query = query[:QUERY_MAX]
     results, did_you_mean = resources().search(query, current_app.config["SUGGESTION_LIMIT"])
-    found = [{"title": r.title, "url": article_url(r.url), "snippet": str(safe_snippet(r.snippet)),
-              "score": round(float(r.score), 4)} for r in results]
+    found = [
+        {
+            "title": r.title,
+            "url": article_url(r.url),
+            "snippet": str(safe_snippet(r.snippet)),
+            "score": round(float(r.score), 4),
+        }
+        for r in results
+    ]
     if not found and record_gap:
         record_content_gap(query, did_you_mean)
     return found, did_you_mean
@@ -55,8 +62,9 @@ def issue_token(description: str, form_id: str) -> str:
 def check_token(token: object, description: str, form_id: str) -> search_token.Verdict:
     """Whether a token allows filing this description on this form, and the use id the store records."""
     token = token if isinstance(token, str) and len(token) < 1000 else None
-    return search_token.verify(current_app.config["SECRET_KEY"], token, description, form_id,
-                                current_app.config["TOKEN_MAX_AGE"])
+    return search_token.verify(
+        current_app.config["SECRET_KEY"], token, description, form_id, current_app.config["TOKEN_MAX_AGE"]
+    )
 
 
 def token_problem(token: object, description: str, form_id: str) -> str | None:
@@ -89,7 +97,12 @@ def targets_table(form: Form) -> list[dict]:
         cells = []
         for plan in policy.plans:
             target = policy.target(tag, plan.id)
-            cells.append({"plan": plan.id, "response": str(target.response) if target else "",
-                          "resolution": str(target.resolution) if target else ""})
+            cells.append(
+                {
+                    "plan": plan.id,
+                    "response": str(target.response) if target else "",
+                    "resolution": str(target.resolution) if target else "",
+                }
+            )
         rows.append({"tag": tag, "priority": policy.priority(policy.tag(tag).priority).name, "cells": cells})
     return rows

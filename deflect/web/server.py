@@ -8,14 +8,14 @@ process, several threads, so the search index is opened once and the in-memory r
 from __future__ import annotations
 
 import signal
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
 from deflect import settings
-from deflect.kb.folder import KnowledgeBase
 from deflect.delivery.signature import InvalidSecret, signing_keys
+from deflect.kb.folder import KnowledgeBase
 from deflect.settings import InvalidSetting
 from deflect.site.freshness import ensure_built
 from deflect.web import proxies
@@ -43,8 +43,15 @@ def create_wsgi(site_dir: Path, app=None):
 
 # --- Running ---------------------------------------------------------------------------------
 
-def serve(kb: KnowledgeBase, data_dir: Path, host: str = "127.0.0.1", port: int = 8000, threads: int = 8,
-          echo: Callable[[str], None] = print) -> None:
+
+def serve(
+    kb: KnowledgeBase,
+    data_dir: Path,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    threads: int = 8,
+    echo: Callable[[str], None] = print,
+) -> None:
     """Build what is stale, then serve until Ctrl-C (SIGINT) or SIGTERM; stop the outbox cleanly."""
     from deflect.web.http_server import create_server
 
@@ -56,12 +63,16 @@ def serve(kb: KnowledgeBase, data_dir: Path, host: str = "127.0.0.1", port: int 
     try:
         server = create_server(create_wsgi(kb.site_dir(data_dir), app), host, port, threads, body_limit)
     except OSError as error:
-        raise SystemExit(f"deflect cannot listen on {host}:{port}: {error.strerror or error}. "
-                         f"Is another server running there? Choose another port with --port.") from None
+        raise SystemExit(
+            f"deflect cannot listen on {host}:{port}: {error.strerror or error}. "
+            f"Is another server running there? Choose another port with --port."
+        ) from None
     port = getattr(server, "effective_port", None) or server.effective_listen[0][1]
     url = f"http://{_url_host(host)}:{port}/"
-    echo(f"deflect is serving {kb.root.name}: the help center at {url} and the support form at "
-         f"{url}support/ (Ctrl-C stops)")
+    echo(
+        f"deflect is serving {kb.root.name}: the help center at {url} and the support form at "
+        f"{url}support/ (Ctrl-C stops)"
+    )
     # Explicitly: a server started in the background by a script inherits an ignored SIGINT.
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, _interrupt)

@@ -12,9 +12,19 @@ from werkzeug.utils import redirect, send_file
 from werkzeug.wrappers import Request, Response
 
 # Types the platform's mimetypes table may lack or get wrong; browsers refuse mistyped scripts.
-TYPES = {".js": "text/javascript", ".mjs": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml",
-         ".json": "application/json", ".xml": "application/xml", ".woff2": "font/woff2", ".woff": "font/woff",
-         ".webmanifest": "application/manifest+json", ".map": "application/json", ".gz": "application/gzip"}
+TYPES = {
+    ".js": "text/javascript",
+    ".mjs": "text/javascript",
+    ".css": "text/css",
+    ".svg": "image/svg+xml",
+    ".json": "application/json",
+    ".xml": "application/xml",
+    ".woff2": "font/woff2",
+    ".woff": "font/woff",
+    ".webmanifest": "application/manifest+json",
+    ".map": "application/json",
+    ".gz": "application/gzip",
+}
 
 # What the site's pages tell browsers (docs/deploy.md has the full set, with a CSP, for nginx): a
 # Material site's inline scripts and writers' embeds are theirs to allow, framing and sniffing are not.

@@ -18,14 +18,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
 from customer import Customer
+
 from tests.loopback import SmtpServer
 
 RESULTS = Path(__file__).resolve().parents[2] / "test-results" / "e2e"
 CHROMIUM_FLAGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 DESKTOP = {"width": 1280, "height": 900}
 
@@ -45,8 +50,10 @@ def browser_type_launch_args(browser_type_launch_args):
     """Launch Debian's Chromium headless with the flags that work on a machine with no network."""
     executable = chromium_path()
     if executable is None:
-        message = ("Chromium is not installed: run scripts/test (it installs Debian's `chromium`) or "
-                   "`sudo apt-get install chromium`")
+        message = (
+            "Chromium is not installed: run scripts/test (it installs Debian's `chromium`) or "
+            "`sudo apt-get install chromium`"
+        )
         if _in_ci():
             pytest.fail(f"CI=true: {message}", pytrace=False)
         pytest.skip(message)
@@ -61,6 +68,7 @@ def browser_context_args(browser_context_args):
 
 # --- A real SMTP server ----------------------------------------------------------------------
 
+
 @pytest.fixture(scope="session")
 def smtp_server():
     """A real SMTP server (aiosmtpd) on a free port of 127.0.0.1, for the whole session."""
@@ -70,6 +78,7 @@ def smtp_server():
 
 
 # --- The real server -------------------------------------------------------------------------
+
 
 @dataclass
 class Served:
@@ -91,14 +100,16 @@ class Served:
 def served(start_deflect, project_kb_copy, smtp_server, tmp_path_factory):
     """`deflect serve` on a free loopback port, sending mail to the test SMTP server."""
     data_dir = tmp_path_factory.mktemp("served-data")
-    server = start_deflect(project_kb_copy, data_dir, env={"DEFLECT_SMTP_URL": smtp_server.url,
-                                                           "DEFLECT_WEBHOOK_URL": ""})
+    server = start_deflect(
+        project_kb_copy, data_dir, env={"DEFLECT_SMTP_URL": smtp_server.url, "DEFLECT_WEBHOOK_URL": ""}
+    )
     yield Served(server.url, data_dir, project_kb_copy, smtp_server)
     code = server.stop()
     assert code == 0, f"deflect serve did not stop cleanly ({code}):\n{server.output()}"
 
 
 # --- Screenshots -----------------------------------------------------------------------------
+
 
 def _folder_for(item) -> Path:
     """test-results/e2e/<test name>, safe as a folder name."""

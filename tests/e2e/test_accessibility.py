@@ -6,9 +6,8 @@ import json
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import expect
-
 from customer import PROBLEM
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.e2e
 BLOCKING = ("serious", "critical")
@@ -49,8 +48,13 @@ def test_no_serious_accessibility_violations(page, served, steps, name):
     (steps.folder / "axe.json").write_text(json.dumps(results.response["violations"], indent=1))
     blocking = [v for v in results.response["violations"] if v["impact"] in BLOCKING]
     if blocking:
-        pytest.fail(f"{len(blocking)} serious or critical axe-core violation(s) on the {name} page "
-                    f"(all of them in {steps.folder / 'axe.json'}):\n" + "\n".join(
-                        f"  {v['impact']}: {v['id']}: {v['help']} ({v['helpUrl']}) at "
-                        + ", ".join(str(node["target"]) for node in v["nodes"][:5]) for v in blocking),
-                    pytrace=False)
+        pytest.fail(
+            f"{len(blocking)} serious or critical axe-core violation(s) on the {name} page "
+            f"(all of them in {steps.folder / 'axe.json'}):\n"
+            + "\n".join(
+                f"  {v['impact']}: {v['id']}: {v['help']} ({v['helpUrl']}) at "
+                + ", ".join(str(node["target"]) for node in v["nodes"][:5])
+                for v in blocking
+            ),
+            pytrace=False,
+        )

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import expect
-
 from customer import PROBLEM, REQUEST, STEPS, layout_problems, unlabelled_fields
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.e2e
 MAX_TABS = 120

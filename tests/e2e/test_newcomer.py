@@ -8,9 +8,8 @@ both emails arriving at a real SMTP server.
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import expect
-
 from customer import PROBLEM, REQUEST, STEPS
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.e2e
 
@@ -49,7 +48,8 @@ def test_deflected_by_an_article(page, served, customer, steps):
     steps.shot("suggestions")
 
     page.locator("ol.articles > li", has=page.get_by_role("link", name=ARTICLE)).get_by_role(
-        "button", name="This solved my problem").click()
+        "button", name="This solved my problem"
+    ).click()
     expect(page.get_by_role("heading", name="Glad that solved it")).to_be_visible()
     expect(page.get_by_role("link", name=ARTICLE)).to_be_visible()
     steps.shot("thanks")
@@ -92,8 +92,9 @@ def test_filed_request_arrives(page, served, customer, steps):
     assert case
     steps.shot("confirmation")
 
-    mail = served.smtp.wait_for(lambda r: case in r.message["Subject"] + r.message.get_body(("plain",)).get_content(),
-                                count=2)
+    mail = served.smtp.wait_for(
+        lambda r: case in r.message["Subject"] + r.message.get_body(("plain",)).get_content(), count=2
+    )
     to_customer = [r.message for r in mail if REQUEST["Contact email"] in r.rcpt_tos]
     to_support = [r.message for r in mail if REQUEST["Contact email"] not in r.rcpt_tos]
     assert len(to_customer) == 1 and len(to_support) == 1, [(r.message["Subject"], r.rcpt_tos) for r in mail]

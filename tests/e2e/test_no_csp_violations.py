@@ -11,9 +11,9 @@ import shutil
 from urllib.parse import urlsplit
 
 import pytest
+from customer import PROBLEM, REQUEST, STEPS
 from playwright.sync_api import expect
 
-from customer import PROBLEM, REQUEST, STEPS
 from deflect.kb.folder import KnowledgeBase
 from tests.nginx_front import start_nginx
 
@@ -43,8 +43,14 @@ def front(start_deflect, project_kb_copy, tmp_path_factory):
 def violations(page):
     """Every CSP complaint Chromium logs while the test runs (the list is checked by the test)."""
     found: list[str] = []
-    page.on("console", lambda message: found.append(message.text)
-            if "Content Security Policy" in message.text or "Content-Security-Policy" in message.text else None)
+    page.on(
+        "console",
+        lambda message: (
+            found.append(message.text)
+            if "Content Security Policy" in message.text or "Content-Security-Policy" in message.text
+            else None
+        ),
+    )
     page.on("pageerror", lambda error: found.append(f"page error: {error}"))
     return found
 
@@ -71,7 +77,8 @@ def test_the_deflected_path_through_nginx_has_no_csp_violation(page, front, viol
     steps.shot("live-suggestions")
     page.get_by_role("button", name="Show matching articles").click()
     page.locator("ol.articles > li", has=page.get_by_role("link", name=ARTICLE)).get_by_role(
-        "button", name="This solved my problem").click()
+        "button", name="This solved my problem"
+    ).click()
     expect(page.get_by_role("heading", name="Glad that solved it")).to_be_visible()
     expect(page.get_by_role("link", name=ARTICLE)).to_be_visible()
     steps.shot("thanks")
