@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import ast
 import re
+import sys
+import tomllib
 from functools import cache
+from importlib.metadata import packages_distributions
 from pathlib import Path
 
 import pytest
@@ -165,3 +168,17 @@ def test_the_top_level_is_small_and_modules_are_short():
         limit = 400 if name == "deflect.search" else 300
         lines = len(path.read_text(encoding="utf-8").splitlines())
         assert lines <= limit, f"{path.relative_to(PACKAGE.parent)} has {lines} lines (at most {limit})"
+
+
+def test_every_library_deflect_imports_is_declared_in_pyproject():
+    pyproject = tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    declared = {re.split(r"[<>=!~\[ ]", d, maxsplit=1)[0].lower().replace("_", "-") for d in pyproject["dependencies"]}
+    for extra in pyproject.get("optional-dependencies", {}).values():
+        declared |= {re.split(r"[<>=!~\[ ]", d, maxsplit=1)[0].lower().replace("_", "-") for d in extra}
+    distributions = packages_distributions()
+    for name in modules():
+        for top in top_packages(name) - {"deflect", "__future__"} - set(sys.stdlib_module_names):
+            owners = {d.lower().replace("_", "-") for d in distributions.get(top, [top])}
+            assert owners & declared, (
+                f"{name} imports {top} ({', '.join(sorted(owners))}): declare it in pyproject.toml"
+            )
