@@ -7,30 +7,14 @@ lives at the project root so that it sees the skips of every test folder.
 
 from __future__ import annotations
 
-import os
-import shutil
-import signal
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from tests.loopback import free_port
+from tests.helpers import copy_kb, in_ci, start_server
 
 # The delivery tests' fixtures (smtp_server, webhook_receiver, store, policy), for every test folder.
 pytest_plugins = ("tests.delivery_fixtures",)
-
-PROJECT = Path(__file__).resolve().parent
-
-
-def in_ci() -> bool:
-    """True when running in CI (`CI=true`, as GitHub Actions and most CI services set it)."""
-    return os.environ.get("CI", "").strip().lower() in ("true", "1", "yes")
 
 
 def pytest_sessionfinish(session, exitstatus):
@@ -50,67 +34,10 @@ def _skip_reason(report) -> str:
     return longrepr[2] if isinstance(longrepr, tuple) and len(longrepr) == 3 else str(longrepr)
 
 
-@dataclass
-class LiveServer:
-    """A `deflect serve` subprocess on a loopback port."""
-
-    process: subprocess.Popen
-    url: str  # ends with "/"
-    log: Path
-
-    def output(self) -> str:
-        """Everything the server printed so far."""
-        return self.log.read_text(errors="replace") if self.log.exists() else ""
-
-    def stop(self, timeout: float = 20) -> int:
-        """Send Ctrl-C (SIGINT), as a person would, and wait for a clean exit; kill if it hangs."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
-            try:
-                self.process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        return self.process.returncode
-
-
-def start_server(
-    kb_dir: Path,
-    data_dir: Path,
-    env: dict[str, str] | None = None,
-    timeout: float = 90,
-    extra_args: tuple[str, ...] = (),
-) -> LiveServer:
-    """Run the real `deflect serve --kb KB` on a free loopback port and wait until it answers."""
-    port = free_port()
-    data_dir.mkdir(parents=True, exist_ok=True)
-    log = data_dir / f"serve-{port}.log"
-    environment = {**os.environ, "DEFLECT_DATA_DIR": str(data_dir), "PYTHONUNBUFFERED": "1", **(env or {})}
-    command = [sys.executable, "-m", "deflect", "serve", "--kb", str(kb_dir), "--port", str(port), *extra_args]
-    with log.open("wb") as sink:
-        process = subprocess.Popen(command, cwd=data_dir, env=environment, stdout=sink, stderr=subprocess.STDOUT)
-    server = LiveServer(process, f"http://127.0.0.1:{port}/", log)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"deflect serve exited with {process.returncode}:\n{server.output()}")
-        try:
-            with urllib.request.urlopen(server.url, timeout=2) as response:
-                if response.status == 200:
-                    return server
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            time.sleep(0.2)
-    server.stop()
-    raise RuntimeError(f"deflect serve did not answer within {timeout} s:\n{server.output()}")
-
-
 @pytest.fixture(scope="session")
 def project_kb_copy(tmp_path_factory) -> Path:
     """A copy of the project's kb/ and mkdocs.yml, so that builds never touch the working tree."""
-    root = tmp_path_factory.mktemp("project")
-    shutil.copytree(PROJECT / "kb", root / "kb")
-    shutil.copy2(PROJECT / "mkdocs.yml", root / "mkdocs.yml")
-    return root / "kb"
+    return copy_kb(tmp_path_factory.mktemp("project")).root
 
 
 @pytest.fixture(scope="session")

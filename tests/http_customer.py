@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit
 
-from tests.conftest import GOOD_PROBLEM, hidden
+from tests.helpers import GOOD_PROBLEM, hidden
 
 QUESTION = "Students not receiving points for quiz completions"
 API_BODY = {"form": "problem", "subject": f"[HIGH] {QUESTION}", "fields": GOOD_PROBLEM}

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.conftest import GOOD_FIELDS
+from tests.helpers import GOOD_FIELDS
 
 SUBJECT = "[HIGH] Students not receiving points for quiz completions"
 
@@ -179,7 +179,7 @@ def test_not_json_is_400(client):
 
 
 def test_the_api_is_rate_limited(kb_dir, kb_index, tmp_path):
-    from tests.conftest import make_app
+    from tests.helpers import make_app
 
     client = make_app(kb_dir, tmp_path / "var", kb_index, FILING_RATE_LIMIT="1 per minute").test_client()
     assert file(client, body()).status_code == 201  # only a filed request counts (issue 9)

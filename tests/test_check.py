@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from deflect.cli import main
 from deflect.site.check import run_checks
-from tests.kb_copies import PROJECT, copy_kb
+from tests.helpers import PROJECT, copy_kb
 
 ARTICLE = "faq/accounts/reset-password.md"
 

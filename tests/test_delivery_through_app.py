@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from tests.conftest import SupportActions, local, make_app
+from tests.helpers import SupportActions, local, make_app
 
 CORE = ["problem_summary", "steps_to_reproduce", "expected_result", "actual_result", "environment", "impact"]
 

@@ -24,8 +24,7 @@ from deflect.search import SearchIndex, build_index
 from deflect.site.build import build_site
 from deflect.site.check import run_checks
 from deflect.web.server import create_wsgi
-from tests.conftest import SupportActions, hidden, local, make_app
-from tests.kb_copies import PROJECT
+from tests.helpers import PROJECT, SupportActions, hidden, local, make_app
 
 EXAMPLES_DIR = PROJECT / "examples"
 

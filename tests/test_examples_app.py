@@ -9,7 +9,7 @@ import pytest
 
 from deflect.kb.pages import read_folder
 from deflect.search import build_index
-from tests.conftest import SupportActions, hidden, local, make_app
+from tests.helpers import SupportActions, hidden, local, make_app
 from tests.test_examples import EXAMPLES_DIR, WALKS
 
 GENERIC = {

@@ -12,8 +12,8 @@ import time
 
 import pytest
 
-from tests.conftest import GOOD_PROBLEM, hidden, local, make_app
 from tests.faults import FullStore, HeldLock, damage, read_only, use_store
+from tests.helpers import GOOD_PROBLEM, hidden, local, make_app
 
 SUBJECT = "[HIGH] Students not receiving points for quiz completions"
 BODY = {"form": "problem", "subject": SUBJECT, "email": "admin@springfield.example", "fields": GOOD_PROBLEM}

@@ -21,7 +21,7 @@ import pytest
 
 from deflect.intake import guard
 from deflect.ranking.spelling import Speller
-from tests.conftest import GOOD_FIELDS, hidden, make_app
+from tests.helpers import GOOD_FIELDS, hidden, make_app
 
 SUBJECT = "[HIGH] Students not receiving points for quiz completions"
 LONG = 120_000

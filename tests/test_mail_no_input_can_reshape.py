@@ -20,8 +20,8 @@ import pytest
 from deflect.delivery import messages, operator
 from deflect.delivery.channels import outbox_messages, senders_for
 from deflect.delivery.outbox import Backoff, deliver_pending
-from tests.conftest import GOOD_FIELDS, make_app
 from tests.delivery_fixtures import sample_record
+from tests.helpers import GOOD_FIELDS, make_app
 
 SUPPORT = "support@orbit-rewards.example"
 CUSTOMER = "ann.lee@springfield.example"

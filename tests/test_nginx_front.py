@@ -20,7 +20,7 @@ import pytest
 
 from deflect.kb.folder import KnowledgeBase
 from deflect.web.headers import CONTENT_SECURITY_POLICY
-from tests.conftest import GOOD_FIELDS
+from tests.helpers import GOOD_FIELDS
 from tests.nginx_front import self_signed_certificate, start_nginx
 from tests.slow_clients import Client, Slowloris, answer_time, raw_request, status_of
 

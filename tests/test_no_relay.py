@@ -23,8 +23,8 @@ from deflect.delivery.channels import senders_for
 from deflect.delivery.outbox import deliver_pending
 from deflect.store.model import ConfirmationCap, TokenAlreadyUsed
 from deflect.store.sqlite import Store
-from tests.conftest import GOOD_FIELDS, SupportActions, hidden, local, make_app
 from tests.delivery_fixtures import ROOT
+from tests.helpers import GOOD_FIELDS, SupportActions, hidden, local, make_app
 
 SUPPORT = "support@orbit-rewards.example"
 SUBJECT = "[HIGH] Students not receiving points for quiz completions"

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import GOOD_FIELDS, SupportActions, make_app
+from tests.helpers import GOOD_FIELDS, SupportActions, make_app
 
 FIELD_IDS = list(GOOD_FIELDS["problem"]) + ["nonsense", "email", "tag", "summary", "confirm_guard", "from", "website"]
 # Form posts are UTF-8 encoded by the client: no lone surrogates there (JSON below has them).

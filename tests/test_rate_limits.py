@@ -14,7 +14,7 @@ import urllib.request
 import pytest
 
 from deflect.app import DEFAULTS
-from tests.conftest import GOOD_FIELDS, SupportActions, make_app
+from tests.helpers import GOOD_FIELDS, SupportActions, make_app
 
 SUBJECT = "[HIGH] Students not receiving points for quiz completions"
 LIMITS = {key: DEFAULTS[key] for key in ("FILING_RATE_LIMIT", "SUBMISSION_RATE_LIMIT")}

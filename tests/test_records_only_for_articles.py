@@ -10,7 +10,7 @@ import sqlite3
 
 import pytest
 
-from tests.conftest import hidden, local, make_app
+from tests.helpers import hidden, local, make_app
 
 ARTICLE = "faq/accounts/reset-password/"
 TITLE = "Reset your password"

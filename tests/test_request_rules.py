@@ -7,7 +7,7 @@ import pytest
 from deflect.forms.load import load_forms
 from deflect.intake.rules import check_fields, count_steps, email_problem
 from deflect.policy.reader import load_policy
-from tests.conftest import GOOD_FIELDS
+from tests.helpers import GOOD_FIELDS
 
 KB = Path(__file__).resolve().parents[1] / "kb"
 POLICY = load_policy(KB / "support.yml")

@@ -14,8 +14,8 @@ import pytest
 
 from deflect.kb.pages import read_folder
 from deflect.search import build_index
-from tests.conftest import GOOD_PROBLEM, KB, SupportActions, make_app
 from tests.faults import corrupt_segments
+from tests.helpers import GOOD_PROBLEM, KB, SupportActions, make_app
 
 QUESTION = "Students not receiving points for quiz completions"
 SUBJECT = f"[HIGH] {QUESTION}"

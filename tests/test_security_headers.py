@@ -10,7 +10,7 @@ import pytest
 from werkzeug.test import Client
 
 from deflect.web.static_site import StaticSite
-from tests.conftest import local, make_app
+from tests.helpers import local, make_app
 
 APP_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -116,7 +116,7 @@ def test_a_forwarded_https_is_believed_only_from_a_trusted_proxy(kb_dir, kb_inde
 
 def test_a_form_sent_over_https_behind_a_trusted_proxy_is_filed(kb_dir, kb_index, tmp_path):
     """The CSRF check passes over HTTPS: Secure cookie, and the same-origin Referer the policy keeps."""
-    from tests.conftest import SupportActions
+    from tests.helpers import SupportActions
 
     client = make_app(kb_dir, tmp_path / "var", kb_index, DEFLECT_TRUSTED_PROXIES="1").test_client()
     client.environ_base.update(

@@ -17,8 +17,8 @@ from urllib.parse import urlencode
 import pytest
 
 from deflect.store.sqlite import Store
-from tests.conftest import GOOD_PROBLEM
 from tests.faults import HeldLock, read_only
+from tests.helpers import GOOD_PROBLEM
 from tests.http_customer import Answer, Customer
 from tests.loopback import SmtpServer
 

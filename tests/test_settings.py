@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from deflect import settings
-from tests.kb_copies import PROJECT
+from tests.helpers import PROJECT
 
 
 def test_every_setting_is_documented_in_the_readme():

@@ -11,7 +11,7 @@ import pytest
 
 from deflect.kb.folder import KnowledgeBase
 from deflect.site.build import build_site
-from tests.kb_copies import PROJECT, copy_kb
+from tests.helpers import PROJECT, copy_kb
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ import re
 import pytest
 
 from deflect.web.resources import Resources
-from tests.conftest import hidden, local, make_app
+from tests.helpers import hidden, local, make_app
 
 
 def store(app):
@@ -246,7 +246,7 @@ def test_too_large_a_request_gets_413(support):
 
 
 def test_filing_is_rate_limited_per_client(kb_dir, kb_index, tmp_path):
-    from tests.conftest import SupportActions
+    from tests.helpers import SupportActions
 
     app = make_app(kb_dir, tmp_path / "var", kb_index, FILING_RATE_LIMIT="2 per minute")
     support = SupportActions(app.test_client())

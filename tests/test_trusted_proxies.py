@@ -14,7 +14,7 @@ import pytest
 
 from deflect.settings import InvalidSetting
 from deflect.web import proxies
-from tests.conftest import make_app
+from tests.helpers import make_app
 
 
 @pytest.mark.parametrize(

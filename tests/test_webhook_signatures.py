@@ -20,8 +20,8 @@ from deflect.delivery.outbox import Backoff, deliver_pending
 from deflect.delivery.signature import GENERATE, TOLERANCE, InvalidSecret, signature, signing_keys
 from deflect.delivery.webhook import headers_for
 from deflect.store.model import OutboxEntry
-from tests.conftest import make_app
 from tests.delivery_fixtures import ROOT, file_sample
+from tests.helpers import make_app
 from tests.loopback import Hook
 from tests.webhook_verifiers import (
     OTHER_SECRET,

@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 from customer import Customer
 
+from tests.helpers import in_ci
 from tests.loopback import SmtpServer
 
 RESULTS = Path(__file__).resolve().parents[2] / "test-results" / "e2e"
@@ -33,10 +34,6 @@ CHROMIUM_FLAGS = [
     "--disable-sync",
 ]
 DESKTOP = {"width": 1280, "height": 900}
-
-
-def _in_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() in ("true", "1", "yes")
 
 
 def chromium_path() -> str | None:
@@ -54,7 +51,7 @@ def browser_type_launch_args(browser_type_launch_args):
             "Chromium is not installed: run scripts/test (it installs Debian's `chromium`) or "
             "`sudo apt-get install chromium`"
         )
-        if _in_ci():
+        if in_ci():
             pytest.fail(f"CI=true: {message}", pytrace=False)
         pytest.skip(message)
     return {**browser_type_launch_args, "executable_path": executable, "headless": True, "args": CHROMIUM_FLAGS}
