@@ -4,7 +4,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.helpers import GOOD_FIELDS, SupportActions, make_app
+from tests.helpers import GOOD_FIELDS, SupportActions, copy_kb, make_app
 
 FIELD_IDS = list(GOOD_FIELDS["problem"]) + ["nonsense", "email", "tag", "summary", "confirm_guard", "from", "website"]
 # Form posts are UTF-8 encoded by the client: no lone surrogates there (JSON below has them).
@@ -20,11 +20,7 @@ FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthChe
 
 @pytest.fixture(scope="module")
 def prop_app(kb_index, tmp_path_factory):
-    import shutil
-    from pathlib import Path
-
-    kb = tmp_path_factory.mktemp("kb") / "kb"
-    shutil.copytree(Path(__file__).resolve().parents[1] / "kb", kb, ignore=shutil.ignore_patterns("docs"))
+    kb = copy_kb(tmp_path_factory.mktemp("kb"), docs=False).root
     return make_app(
         kb,
         tmp_path_factory.mktemp("var"),

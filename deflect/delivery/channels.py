@@ -25,7 +25,6 @@ from deflect.delivery.smtp import eml_name, parse_smtp_url, send_smtp, write_eml
 from deflect.delivery.text import confirmation_state
 from deflect.delivery.webhook import post_webhook
 from deflect.store.model import OutboxEntry
-from deflect.store.sqlite import Store
 
 WEBHOOK_TYPE = "deflect.request.filed"
 WEBHOOK_VERSION = 1
@@ -99,7 +98,7 @@ def webhook_document(record: dict, policy, route: str) -> dict:
         "idempotency_key": case,
         "case_number": case,
         "created_at": record.get("created_at"),
-        "message_id": messages.message_id(case, "support", sender_domain(policy)),
+        "message_id": messages.message_id(case, "support", messages.support_domain(policy.organisation)),
         "route": route,
         "subject": record.get("subject"),
         "tag": record.get("tag"),
@@ -115,11 +114,6 @@ def webhook_document(record: dict, policy, route: str) -> dict:
             key: record.get(key) for key in ("response_target", "resolution_target", "response_due", "resolution_due")
         },
     }
-
-
-def sender_domain(policy) -> str:
-    """Return the domain of the organisation's support address (the Message-ID domain)."""
-    return policy.organisation["support_email"].rpartition("@")[2]
 
 
 def senders_for(settings: Mapping[str, str | None]) -> dict[str, Sender]:
@@ -201,7 +195,7 @@ def data_dir(settings: Mapping[str, str | None]) -> Path:
     return Path(settings.get("DEFLECT_DATA_DIR") or "var")
 
 
-def init_delivery(app, store: Store | None = None) -> Worker | None:
+def init_delivery(app) -> Worker | None:
     """Start the app's outbox worker (unless `OUTBOX_WORKER` is false) and keep it in app.extensions.
 
     Config: OUTBOX_WORKER (default true), OUTBOX_INTERVAL seconds between passes (1), OUTBOX_LEASE
@@ -212,7 +206,7 @@ def init_delivery(app, store: Store | None = None) -> Worker | None:
     if not app.config.get("OUTBOX_WORKER", True):
         return None
     current = lambda: app_settings(app)  # noqa: E731 - read at every pass, never cached
-    store = store or _app_store(app) or Store.in_data_dir(data_dir(current()))
+    store = app.extensions["deflect_store"]  # the app's own store (its patience: the worker may wait)
     lease = dt.timedelta(seconds=float(app.config.get("OUTBOX_LEASE", DEFAULT_LEASE.total_seconds())))
     worker = Worker(
         store, lambda: senders_for(current()), interval=float(app.config.get("OUTBOX_INTERVAL", 1.0)), lease=lease
@@ -226,11 +220,3 @@ def app_settings(app) -> dict[str, str | None]:
     values = dict(settings_module.load())
     values.update({k: v for k, v in app.config.items() if k.startswith("DEFLECT_")})
     return values
-
-
-def _app_store(app) -> Store | None:
-    """Return the store the app keeps in app.extensions, or one at its STORE_PATH config."""
-    for key in ("deflect_store", "store"):
-        if isinstance(app.extensions.get(key), Store):
-            return app.extensions[key]
-    return Store(app.config["STORE_PATH"]).migrate() if app.config.get("STORE_PATH") else None

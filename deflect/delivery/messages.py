@@ -113,7 +113,7 @@ def customer_message(record: dict, policy, reply_to: str, help_center: str | Non
     message["To"] = customer
     message["Reply-To"] = reply_to
     message["Subject"] = confirmation_subject(record)
-    message["References"] = message_id(header_text(record["case_number"]), "support", _domain(org))
+    message["References"] = message_id(header_text(record["case_number"]), "support", support_domain(org))
     message["Auto-Submitted"] = "auto-generated"  # RFC 3834: autoresponders must not answer it
     _set_text(message, customer_text(record, policy, reply_to, help_center))
     return message
@@ -148,7 +148,7 @@ def _message(org: dict, record: dict, channel: str) -> EmailMessage:
         display_name=header_text(org.get("name", "")) + " support", addr_spec=org["support_email"]
     )
     message["Date"] = format_datetime(parse_time(record.get("created_at")) or dt.datetime.now(dt.UTC))
-    message["Message-ID"] = message_id(record["case_number"], channel, _domain(org))
+    message["Message-ID"] = message_id(record["case_number"], channel, support_domain(org))
     return message
 
 
@@ -157,5 +157,6 @@ def _set_text(message: EmailMessage, text: str) -> None:
     message.set_content(text, charset="utf-8", cte="7bit" if plain else "quoted-printable")
 
 
-def _domain(org: dict) -> str:
+def support_domain(org: dict) -> str:
+    """The domain of the organisation's support address: every Message-ID of its cases ends in it."""
     return org["support_email"].rpartition("@")[2]

@@ -17,7 +17,6 @@ import base64
 import binascii
 import hashlib
 import hmac
-import secrets
 import uuid
 
 SECRET_PREFIX = "whsec_"
@@ -28,11 +27,6 @@ GENERATE = "python3 -c 'import base64, secrets; print(\"whsec_\" + base64.b64enc
 
 class InvalidSecret(ValueError):
     """DEFLECT_WEBHOOK_SECRET cannot be used: the message says why and how to make a good one."""
-
-
-def new_secret() -> str:
-    """Return a fresh secret in the specification's format: `whsec_` + base64 of 32 random bytes."""
-    return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(32)).decode("ascii")
 
 
 def signing_keys(setting: str | None) -> list[bytes]:

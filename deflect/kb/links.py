@@ -9,9 +9,8 @@ from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
 from deflect.kb.problems import Problem
-from deflect.kb.text import split_sections
+from deflect.kb.text import FENCE, split_sections
 
-FENCE = re.compile(r"^(```|~~~)")
 INLINE_CODE = re.compile(r"`[^`]*`")
 LINK = re.compile(r"!?\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+[\"'][^\"']*[\"'])?\s*\)")
 REFERENCE = re.compile(r"^\s{0,3}\[[^\]]+\]:\s*<?(\S+?)>?(?:\s.*)?$")
@@ -22,7 +21,7 @@ def _text_lines(markdown: str):
     """Yield (line number, line) outside fenced code blocks."""
     fenced = False
     for number, line in enumerate(markdown.splitlines(), start=1):
-        if FENCE.match(line.strip()):
+        if FENCE.match(line):
             fenced = not fenced
             continue
         if not fenced:

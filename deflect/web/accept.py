@@ -20,11 +20,6 @@ class Filed:
     confirmation: str
 
 
-def app_settings() -> dict:
-    """The run-time settings with the app's `DEFLECT_*` config on top (what delivery reads)."""
-    return {k: v for k, v in current_app.config.items() if k.startswith("DEFLECT_")}
-
-
 def file_record(record: dict, token: str | None = None) -> Filed:
     """Store the request and its outbox messages; return the case number and the confirmation's fate.
 
@@ -34,7 +29,7 @@ def file_record(record: dict, token: str | None = None) -> Filed:
     res = resources()
     now = dt.datetime.now(dt.UTC)
     stamp = now.isoformat(timespec="microseconds")
-    settings = app_settings()
+    settings = channels.app_settings(current_app)
     decided = {}
 
     def outbox(case: str, confirmation: str) -> list:
@@ -60,4 +55,4 @@ def file_record(record: dict, token: str | None = None) -> Filed:
 
 def delivery_note(case: str) -> str | None:
     """Where the messages went when no mail server is set, else None."""
-    return channels.describe_delivery(app_settings(), case)
+    return channels.describe_delivery(channels.app_settings(current_app), case)
