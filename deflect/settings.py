@@ -1,4 +1,5 @@
-"""Run-time settings: one table, read from the environment (and a `.env` file)."""
+"""Run-time settings: one table (name, default, help) that feeds the environment, `deflect settings`
+and the README's settings table (a test keeps the README equal to `markdown_table()`)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from dotenv import dotenv_values
 
@@ -17,6 +19,7 @@ class Setting:
     name: str
     default: str | None
     help: str
+    secret: bool = False  # never shown: `deflect settings` and the logs say only whether it is set
 
 
 class InvalidSetting(ValueError):
@@ -30,6 +33,7 @@ SETTINGS: tuple[Setting, ...] = (
         "DEFLECT_SECRET_KEY",
         None,
         "Signs sessions, CSRF and deflection tokens; generated once into the data dir when unset.",
+        secret=True,
     ),
     Setting(
         "DEFLECT_SMTP_URL",
@@ -44,6 +48,7 @@ SETTINGS: tuple[Setting, ...] = (
         "Signs each webhook call as Standard Webhooks specifies (webhook-id, webhook-timestamp, "
         "webhook-signature): whsec_ + base64 of 24 to 64 random bytes (docs/webhook.md: how to make one); "
         "several, space-separated, while rotating; any other value is used as its UTF-8 bytes (at least 24).",
+        secret=True,
     ),
     Setting("DEFLECT_SITE_URL", "/", "Where the knowledge-base site is served; the support app links articles there."),
     Setting(
@@ -63,7 +68,7 @@ SETTINGS: tuple[Setting, ...] = (
         None,
         "Which proxies may set the client address and scheme (X-Forwarded-For/-Proto/-Host): their addresses or "
         "networks (127.0.0.1 for nginx on this machine, 10.1.0.0/16), or how many there are (1); unset: none "
-        "trusted, forwarding headers ignored.",
+        "trusted, forwarding headers ignored. See docs/deploy.md.",
     ),
 )
 
@@ -71,6 +76,41 @@ SETTINGS: tuple[Setting, ...] = (
 def setting(name: str) -> Setting:
     """Return the setting with this environment variable's name."""
     return next(s for s in SETTINGS if s.name == name)
+
+
+def markdown_table() -> str:
+    """The README's settings table: every setting, its default and what it does."""
+    rows = ["| variable | default | meaning |", "| --- | --- | --- |"]
+    for s in SETTINGS:
+        default = f"`{s.default}`" if s.default is not None else "unset"
+        rows.append(f"| `{s.name}` | {default} | {s.help} |")
+    return "\n".join(rows) + "\n"
+
+
+def shown(values: dict[str, str | None]) -> dict[str, str]:
+    """The settings as an operator may see them (the CLI, the logs): secrets and URL passwords masked."""
+    found = {}
+    for s in SETTINGS:
+        value = values.get(s.name)
+        if value is None or value == "":
+            found[s.name] = "unset"
+        elif s.secret:
+            found[s.name] = "(set, not shown)"
+        else:
+            found[s.name] = _without_password(value)
+    return found
+
+
+def _without_password(value: str) -> str:
+    """A URL with its password replaced by ***; any other value as it is."""
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return value
+    if not parts.password:
+        return value
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{host}"))
 
 
 def load(environ: dict[str, str] | None = None, env_file: str | Path = ".env") -> dict[str, str | None]:

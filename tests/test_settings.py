@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
+from click.testing import CliRunner
+
 from deflect import settings
+from deflect.cli import main
 from tests.helpers import PROJECT
 
 
-def test_every_setting_is_documented_in_the_readme():
+def test_the_readmes_settings_table_is_the_settings_table():
     readme = (PROJECT / "README.md").read_text()
-    for setting in settings.SETTINGS:
-        assert f"| `{setting.name}` |" in readme, f"{setting.name} is missing from the README's settings table"
+    assert settings.markdown_table() in readme, "README's settings table differs: paste `deflect settings --markdown`"
+
+
+def test_deflect_settings_shows_what_is_in_force_and_never_a_secret(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DEFLECT_SMTP_URL", "smtp://deflect:s3cret-pass@mail.example.com:587?starttls=1")
+    monkeypatch.setenv("DEFLECT_SECRET_KEY", "the-secret-key-itself")
+    result = CliRunner().invoke(main, ["settings"])
+    assert result.exit_code == 0
+    assert "smtp://deflect:***@mail.example.com:587?starttls=1" in result.output
+    assert "s3cret-pass" not in result.output and "the-secret-key-itself" not in result.output
+    assert "DEFLECT_SECRET_KEY" in result.output and "(set, not shown)" in result.output
 
 
 def test_the_environment_overrides_a_dotenv_file_which_overrides_the_default(tmp_path):

@@ -1,6 +1,6 @@
 """The `deflect` command line: one module per group of commands; nothing else in deflect imports it.
 
-`site` (build, check), `search` (index, search), `serve`, `outbox` and `report`; `options` holds
+`site` (build, check), `search` (index, search), `serve`, `outbox`, `report` and `settings`; `options` holds
 what several commands share.
 
 May import: everything.
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import click
 
-from deflect.cli import outbox, report, search, serve, site
+from deflect.cli import outbox, report, search, serve, settings, site
 
 
 class _Commands(click.Group):
@@ -31,5 +31,7 @@ def main() -> None:
     """deflect: a support knowledge base that answers customers before they file a ticket."""
 
 
-for command in (site.build, site.check, search.index, search.search, serve.serve, outbox.outbox, report.report):
+COMMANDS = (site.build, site.check, search.index, search.search, serve.serve, outbox.outbox, report.report,
+            settings.settings)  # fmt: skip
+for command in COMMANDS:
     main.add_command(command)
