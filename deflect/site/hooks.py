@@ -1,6 +1,7 @@
 """MkDocs build hooks (listed under `hooks:` in mkdocs.yml).
 
-- Render policy directives (`<!-- deflect: response-times -->`) from the KB's support.yml.
+- Add the policy tables extension (`deflect.policy.markdown`) with the KB's support.yml, and warn
+  about unknown directives (so `mkdocs build --strict` fails on them).
 - Hand every rendered page to deflect.site, so the search index is built from the same pages.
 """
 
@@ -15,28 +16,29 @@ from deflect.policy import tables
 from deflect.site import build as site
 from deflect.kb.pages import Page
 from deflect.kb.problems import InvalidFile
+from deflect.policy.markdown import PolicyTables
 from deflect.policy.reader import load_policy
 
 log = logging.getLogger("mkdocs.plugins.deflect")
-_policies: dict[str, object] = {}
 
 
 def on_config(config):
-    """Load the policy of the knowledge base the docs folder belongs to."""
+    """Render the policy tables of the knowledge base the docs folder belongs to."""
     support_file = Path(config["docs_dir"]).parent / "support.yml"
     try:
-        _policies[config["docs_dir"]] = load_policy(support_file)
+        policy = load_policy(support_file)
     except InvalidFile as error:
         raise PluginError(f"{support_file} is invalid; fix it and build again:\n{error}") from None
+    config.markdown_extensions.append(PolicyTables(policy))
     return config
 
 
 def on_page_markdown(markdown, page, config, files):
-    """Replace policy directives with tables from support.yml."""
+    """Warn about directives no table answers to (the extension renders the known ones)."""
     for line, name in tables.unknown_directives(markdown):
         known = ", ".join(tables.DIRECTIVES)
         log.warning(f"{page.file.src_uri}:{line}: unknown directive 'deflect: {name}'; use one of: {known}")
-    return tables.render(markdown, _policies[config["docs_dir"]])
+    return markdown
 
 
 def on_page_content(html, page, config, files):
