@@ -2,19 +2,34 @@
 
 from __future__ import annotations
 
+from deflect.store.ledger import insert_event
 from deflect.store.model import stamp, utcnow
 
 
 class RecordQueries:
     """The deflections, content_gaps and page_feedback tables; mixed into the store (`_connect`)."""
 
-    def record_deflection(self, query: str, article_url: str, article_title: str, from_page: str | None = None) -> None:
-        """Record that an article answered a customer who was about to file a request."""
+    def record_deflection(
+        self, query: str, article_url: str, article_title: str, from_page: str | None = None, visit: str | None = None
+    ) -> None:
+        """Record that an article answered a customer who was about to file a request (in the visit's
+        ledger too, when the visit is known: it counts until the same visit files within the window)."""
+        now = utcnow()
         with self._connect(write=True) as connection:
             connection.execute(
                 "INSERT INTO deflections (created_at, query, article_url, article_title, from_page) VALUES (?, ?, ?, ?, ?)",
-                (stamp(utcnow()), query, article_url, article_title, from_page),
+                (stamp(now), query, article_url, article_title, from_page),
             )
+            if visit:
+                insert_event(
+                    connection,
+                    visit,
+                    "solved",
+                    now,
+                    description=query,
+                    article_url=article_url,
+                    article_title=article_title,
+                )
 
     def list_deflections(self) -> list[dict]:
         """Return every recorded deflection, oldest first."""
@@ -41,10 +56,10 @@ class RecordQueries:
             rows = connection.execute("SELECT * FROM content_gaps ORDER BY count DESC, last_seen DESC").fetchall()
         return [dict(row) for row in rows]
 
-    def record_page_feedback(self, page: str, helpful: bool) -> None:
-        """Record a "Was this page helpful?" answer from the site."""
+    def record_page_feedback(self, page: str, helpful: bool, comment: str | None = None) -> None:
+        """Record a "Was this page helpful?" answer from the site, with the reader's comment if any."""
         with self._connect(write=True) as connection:
             connection.execute(
-                "INSERT INTO page_feedback (created_at, page, helpful) VALUES (?, ?, ?)",
-                (stamp(utcnow()), page[:500], int(helpful)),
+                "INSERT INTO page_feedback (created_at, page, helpful, comment) VALUES (?, ?, ?, ?)",
+                (stamp(utcnow()), page[:500], int(helpful), comment or None),
             )
