@@ -20,7 +20,7 @@ from markupsafe import Markup
 from deflect import settings
 from deflect.delivery import caps
 from deflect.delivery.channels import init_delivery
-from deflect.web import api, errors, filing, flow, headers, health, proxies, rate_limits, resources
+from deflect.web import api, errors, filing, flow, headers, health, proxies, rate_limits, resources, visits
 
 MAX_PATH = 1024  # the app's longest path is a form id and a step: far shorter
 ALIASES = (("KB", "DEFLECT_KB"), ("DATA_DIR", "DEFLECT_DATA_DIR"), ("SECRET_KEY", "DEFLECT_SECRET_KEY"))
@@ -86,6 +86,7 @@ def _protect(app: Flask) -> None:
         "flow.suggestions": ("SUGGEST_RATE_LIMIT", rate_limits.SEARCHES),
         "api.feedback": ("FEEDBACK_RATE_LIMIT", rate_limits.FEEDBACK),
         "flow.deflected": ("FEEDBACK_RATE_LIMIT", rate_limits.FEEDBACK),
+        "flow.open_article": ("SUGGEST_RATE_LIMIT", rate_limits.SEARCHES),  # over it: opened, not counted
     }
     for endpoint, (key, scope) in limits.items():  # one bucket per endpoint, named for the words
         view = app.view_functions[endpoint]
@@ -130,6 +131,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     trusted = proxies.parse(app.config.get(proxies.SETTING))  # a wrong value stops the start, named
     Path(app.config["DATA_DIR"]).mkdir(parents=True, exist_ok=True)
     resources.init_app(app)
+    visits.init_app(app)  # the deflection window and retention ages, checked at start
     # Routes are relative to where the app is mounted: `deflect serve` mounts it at /support/.
     assets = Blueprint("assets", __name__, static_folder="static", static_url_path="/static")
     blueprints = ((assets, None), (flow.bp, None), (filing.bp, None), (api.bp, "/api"), (health.bp, None))

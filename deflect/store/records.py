@@ -2,34 +2,19 @@
 
 from __future__ import annotations
 
-from deflect.store.ledger import insert_event
 from deflect.store.model import stamp, utcnow
 
 
 class RecordQueries:
     """The deflections, content_gaps and page_feedback tables; mixed into the store (`_connect`)."""
 
-    def record_deflection(
-        self, query: str, article_url: str, article_title: str, from_page: str | None = None, visit: str | None = None
-    ) -> None:
-        """Record that an article answered a customer who was about to file a request (in the visit's
-        ledger too, when the visit is known: it counts until the same visit files within the window)."""
-        now = utcnow()
+    def record_deflection(self, query: str, article_url: str, article_title: str, from_page: str | None = None) -> None:
+        """Record that an article answered a customer who was about to file a request."""
         with self._connect(write=True) as connection:
             connection.execute(
                 "INSERT INTO deflections (created_at, query, article_url, article_title, from_page) VALUES (?, ?, ?, ?, ?)",
-                (stamp(now), query, article_url, article_title, from_page),
+                (stamp(utcnow()), query, article_url, article_title, from_page),
             )
-            if visit:
-                insert_event(
-                    connection,
-                    visit,
-                    "solved",
-                    now,
-                    description=query,
-                    article_url=article_url,
-                    article_title=article_title,
-                )
 
     def list_deflections(self) -> list[dict]:
         """Return every recorded deflection, oldest first."""
