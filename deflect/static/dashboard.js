@@ -47,7 +47,8 @@
       return { label: name, data: values, borderColor: colour, backgroundColor: colour, borderDash: DASHES[k % 4],
         pointStyle: POINTS[k % 4], pointRadius: 4, borderWidth: 2, spanGaps: true };
     }
-    return { label: name, data: values, backgroundColor: pattern(k, colour), borderColor: colour, borderWidth: 1.5 };
+    return { label: name, data: values, backgroundColor: pattern(k, colour), borderColor: colour, borderWidth: 1.5,
+      maxBarThickness: 64 };
   }
 
   function draw(canvas) {
