@@ -52,7 +52,7 @@ def next_target(value: str) -> str:
     base = url_for("admin.dashboard")
     value = (value or "").rstrip("?")
     parts = urllib.parse.urlsplit(value)
-    if parts.scheme or parts.netloc or "\\" in value or not value.startswith(base) or "//" in value:
+    if parts.scheme or parts.netloc or "\\" in value or not value.startswith(base) or "//" in value or ".." in value:
         return base
     return value
 

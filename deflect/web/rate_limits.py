@@ -28,7 +28,7 @@ COUNTED = {
     SEARCHES: ("search", "searches"),
     FEEDBACK: ("answer", "answers"),
 }
-ARTICLE = {"hour": "an hour"}
+ARTICLE = {"hour": "an"}  # "an hour", "a minute", "a day"
 
 
 def mark_filed(case: str) -> None:
