@@ -19,7 +19,9 @@ def test_the_text_report_gives_the_rate_with_its_counts_and_the_gaps_most_asked_
     assert support.file().status_code == 303
     result = CliRunner().invoke(main, ["report"])
     assert result.exit_code == 0, result.output
-    assert "Deflection rate 0 %: 0 deflections (0 provisional" in result.output and "and 1 filed requests" in result.output
+    assert (
+        "Deflection rate 0 %: 0 deflections (0 provisional" in result.output and "and 1 filed requests" in result.output
+    )
     lines = result.output.splitlines()
     badge = next(i for i, line in enumerate(lines) if "zorbly quaxel fremtangs keep vrolling" in line)
     excel = next(i for i, line in enumerate(lines) if "quibbly snarfwax drelmont pashoo" in line)
