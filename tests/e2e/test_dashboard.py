@@ -102,6 +102,8 @@ def test_the_dashboard_draws_every_chart_beside_its_table(page, served, account,
     assert int(page.locator("#deflections").inner_text()) >= 1
     expect(page.locator("table#articles")).to_contain_text("Opened")
     steps.shot("dashboard")
+    page.locator("#over-time-title").scroll_into_view_if_needed()
+    page.screenshot(path=steps.folder / "charts-in-view.png")
     page.get_by_label("Last 7 days").check()
     page.get_by_role("button", name="Show").click()
     expect(page.locator("canvas[data-chart-for=rate-over-time][data-drawn=true]")).to_have_count(1)
