@@ -20,7 +20,21 @@ from markupsafe import Markup
 from deflect import settings
 from deflect.delivery import caps
 from deflect.delivery.channels import init_delivery
-from deflect.web import api, errors, filing, flow, headers, health, proxies, rate_limits, resources
+from deflect.web import (
+    admin,
+    admin_auth,
+    api,
+    daily,
+    errors,
+    filing,
+    flow,
+    headers,
+    health,
+    proxies,
+    rate_limits,
+    resources,
+    visits,
+)
 
 MAX_PATH = 1024  # the app's longest path is a form id and a step: far shorter
 ALIASES = (("KB", "DEFLECT_KB"), ("DATA_DIR", "DEFLECT_DATA_DIR"), ("SECRET_KEY", "DEFLECT_SECRET_KEY"))
@@ -47,6 +61,10 @@ DEFAULTS = {
     "STORE_PATIENCE": 3.0,
     "STORE_WAITERS": 2,
     "SEARCH_RETRY": 10.0,
+    # The dashboard: failed logins per client address and per account; how long a login lasts.
+    "LOGIN_RATE_LIMIT": "10 per 15 minutes;50 per day",
+    "LOGIN_ACCOUNT_RATE_LIMIT": "20 per hour",
+    "ADMIN_SESSION_HOURS": 8,
 }
 
 
@@ -86,10 +104,20 @@ def _protect(app: Flask) -> None:
         "flow.suggestions": ("SUGGEST_RATE_LIMIT", rate_limits.SEARCHES),
         "api.feedback": ("FEEDBACK_RATE_LIMIT", rate_limits.FEEDBACK),
         "flow.deflected": ("FEEDBACK_RATE_LIMIT", rate_limits.FEEDBACK),
+        "flow.open_article": ("SUGGEST_RATE_LIMIT", rate_limits.SEARCHES),  # over it: opened, not counted
     }
     for endpoint, (key, scope) in limits.items():  # one bucket per endpoint, named for the words
         view = app.view_functions[endpoint]
         app.view_functions[endpoint] = limiter.limit(lambda key=key: app.config[key], scope=scope)(view)
+    logins = (
+        ("LOGIN_RATE_LIMIT", rate_limits.LOGINS, None),
+        ("LOGIN_ACCOUNT_RATE_LIMIT", rate_limits.LOGINS_ACCOUNT, admin_auth.login_account_key),
+    )
+    for key, scope, by in logins:  # only failed logins count (401)
+        limit = limiter.limit(
+            lambda key=key: app.config[key], scope=scope, key_func=by, methods=["POST"], deduct_when=admin_auth.failed
+        )
+        app.view_functions["admin.login"] = limit(app.view_functions["admin.login"])
     app.before_request(_bounded_query)
     errors.init_app(app)
     rate_limits.init_app(app)
@@ -130,9 +158,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     trusted = proxies.parse(app.config.get(proxies.SETTING))  # a wrong value stops the start, named
     Path(app.config["DATA_DIR"]).mkdir(parents=True, exist_ok=True)
     resources.init_app(app)
+    visits.init_app(app)  # the deflection window and retention ages, checked at start
     # Routes are relative to where the app is mounted: `deflect serve` mounts it at /support/.
     assets = Blueprint("assets", __name__, static_folder="static", static_url_path="/static")
     blueprints = ((assets, None), (flow.bp, None), (filing.bp, None), (api.bp, "/api"), (health.bp, None))
+    blueprints += ((admin.bp, "/admin"),)
     for blueprint, under in blueprints:
         app.register_blueprint(blueprint, url_prefix=under)
     _templates(app)
@@ -141,4 +171,5 @@ def create_app(test_config: dict | None = None) -> Flask:
     # The client's address (rate limits) and scheme (Secure cookies) as DEFLECT_TRUSTED_PROXIES allows.
     app.wsgi_app = proxies.trusted_client_middleware(app.wsgi_app, trusted)
     init_delivery(app)  # the outbox worker (OUTBOX_WORKER=False turns it off)
+    daily.init_app(app)  # the retention purge, once a day across processes (PURGE_WORKER)
     return app

@@ -70,6 +70,25 @@ SETTINGS: tuple[Setting, ...] = (
         "networks (127.0.0.1 for nginx on this machine, 10.1.0.0/16), or how many there are (1); unset: none "
         "trusted, forwarding headers ignored. See docs/deploy.md.",
     ),
+    Setting(
+        "DEFLECT_DEFLECTION_WINDOW_HOURS",
+        "24",
+        'Hours after "This solved my problem" within which a request filed by the same visit withdraws the '
+        "deflection (it then counts as a failed deflection of that article); figures whose window is open are "
+        "provisional.",
+    ),
+    Setting(
+        "DEFLECT_VISIT_RETENTION_DAYS",
+        "400",
+        "Visits (descriptions searched, articles shown, opened and solved) and page feedback older than this are "
+        "purged by `deflect purge` and once a day by the app; their counts are kept per day, so past charts stay right.",
+    ),
+    Setting(
+        "DEFLECT_EMAIL_RETENTION_DAYS",
+        "90",
+        "Customers' emails and names in requests (and their sent messages) older than this are erased by the same "
+        "purge; the requests, case numbers and counts stay.",
+    ),
 )
 
 

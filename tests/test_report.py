@@ -1,24 +1,28 @@
-"""`deflect report`: what support learns from the form: content gaps and deflections."""
+"""`deflect report`: what support learns from the ledger, as text: the rate with its counts, content gaps."""
 
 from __future__ import annotations
+
+import re
 
 from click.testing import CliRunner
 
 from deflect.cli import main
-from deflect.store.sqlite import Store
 
 
-def test_the_report_lists_content_gaps_most_asked_first_and_deflections(tmp_path, monkeypatch):
-    monkeypatch.setenv("DEFLECT_DATA_DIR", str(tmp_path))
-    store = Store.in_data_dir(tmp_path)
-    store.record_content_gap("export points to excel", 0, "export points to excel")
+def test_the_text_report_gives_the_rate_with_its_counts_and_the_gaps_most_asked_first(app, support, monkeypatch):
+    # Issue 13 changed `deflect report`: it reads the ledger of visits (what the form recorded), no longer
+    # the raw deflection and content-gap tables, and says the rate with its counts.
+    monkeypatch.setenv("DEFLECT_DATA_DIR", app.config["DATA_DIR"])
     for _ in range(3):
-        store.record_content_gap("Badge  designer", 0, None)
-    store.record_deflection("quiz gave no points", "troubleshooting/points-not-awarded/", "Points not awarded")
+        support.describe(q="Zorbly quaxel fremtangs keep vrolling")
+    support.describe(q="Quibbly snarfwax drelmont pashoo")
+    assert support.file().status_code == 303
     result = CliRunner().invoke(main, ["report"])
     assert result.exit_code == 0, result.output
+    assert (
+        "Deflection rate 0 %: 0 deflections (0 provisional" in result.output and "and 1 filed requests" in result.output
+    )
     lines = result.output.splitlines()
-    badge = next(i for i, line in enumerate(lines) if "badge designer" in line)
-    excel = next(i for i, line in enumerate(lines) if "export points to excel" in line)
-    assert badge < excel and lines[badge].split()[0] == "3"
-    assert "1  Points not awarded  (troubleshooting/points-not-awarded/)" in result.output
+    badge = next(i for i, line in enumerate(lines) if "zorbly quaxel fremtangs keep vrolling" in line)
+    excel = next(i for i, line in enumerate(lines) if "quibbly snarfwax drelmont pashoo" in line)
+    assert badge < excel and re.search(r"no_results\s+1\s+3\s", lines[badge])

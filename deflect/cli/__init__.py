@@ -1,7 +1,7 @@
 """The `deflect` command line: one module per group of commands; nothing else in deflect imports it.
 
-`site` (build, check), `search` (index, search), `serve`, `outbox`, `report` and `settings`; `options` holds
-what several commands share.
+`site` (build, check), `search` (index, search), `serve`, `outbox`, `report`, `settings`, `purge` and
+`admin`; `options` holds what several commands share.
 
 May import: everything.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import click
 
-from deflect.cli import outbox, report, search, serve, settings, site
+from deflect.cli import admin, outbox, purge, report, search, serve, settings, site
 
 
 class _Commands(click.Group):
@@ -32,6 +32,6 @@ def main() -> None:
 
 
 COMMANDS = (site.build, site.check, search.index, search.search, serve.serve, outbox.outbox, report.report,
-            settings.settings)  # fmt: skip
+            settings.settings, purge.purge, admin.admin)  # fmt: skip
 for command in COMMANDS:
     main.add_command(command)

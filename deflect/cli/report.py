@@ -1,27 +1,52 @@
-"""`deflect report`: what the knowledge base is missing and what it answers."""
+"""`deflect report`: the dashboard's figures for a period, as text, JSON or CSV."""
 
 from __future__ import annotations
 
-from collections import Counter
+import json
 
 import click
 
+from deflect import settings
 from deflect.cli.options import data_dir
+from deflect.report.tables import TABLES
 
 
 @click.command()
-@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 1000), help="Rows per table.")
-def report(limit: int) -> None:
-    """What the knowledge base is missing and what it answers: content gaps and deflections."""
+@click.option("--since", metavar="DATE", help="First day (YYYY-MM-DD, UTC). Default: 29 days before --until.")
+@click.option("--until", metavar="DATE", help="Last day, included (YYYY-MM-DD, UTC). Default: today.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object: filed, deflections, rate, the breakdowns.")
+@click.option("--csv", "as_csv", is_flag=True, help="One table as CSV (choose it with --table).")
+@click.option(
+    "--table", type=click.Choice(sorted(TABLES)), default="summary", show_default=True, help="The table --csv prints."
+)
+@click.option("--by", type=click.Choice(["day", "week"]), help="Buckets of the time series. Default: days up to 31.")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 1000), help="Rows per table (text).")
+def report(
+    since: str | None, until: str | None, as_json: bool, as_csv: bool, table: str, by: str | None, limit: int
+) -> None:
+    """The support lead's figures for a period (default: the last 30 days, today included): deflection
+    rate with its counts, by form and tag, filed requests and response targets, articles, content gaps,
+    delivery health. The same numbers as the dashboard at /support/admin/."""
+    from deflect.report.figures import figures
+    from deflect.report.period import InvalidPeriod, Period
+    from deflect.report.retention import ledger_settings
+    from deflect.report.tables import as_csv as csv_text
+    from deflect.report.tables import as_text
+    from deflect.store.model import utcnow
     from deflect.store.sqlite import Store
 
-    store = Store.in_data_dir(data_dir())
-    gaps = store.list_content_gaps()[:limit]
-    click.echo(f"Content gaps: searches that found no article ({len(gaps)} shown, most asked first)")
-    for gap in gaps:
-        hint = f"  (did you mean: {gap['suggestion']})" if gap["suggestion"] else ""
-        click.echo(f"  {gap['count']:>5}  {gap['query']}  last {gap['last_seen'][:16]}{hint}")
-    answered = Counter((d["article_title"], d["article_url"]) for d in store.list_deflections())
-    click.echo(f"Deflections: requests not filed because an article answered ({sum(answered.values())} in all)")
-    for (title, url), count in answered.most_common(limit):
-        click.echo(f"  {count:>5}  {title}  ({url})")
+    if as_json and as_csv:
+        raise click.UsageError("choose one of --json and --csv")
+    now = utcnow()
+    try:
+        period = Period.parse(since, until, now.date())
+        config = ledger_settings(settings.load())
+    except (InvalidPeriod, settings.InvalidSetting) as error:
+        raise click.UsageError(str(error)) from None
+    found = figures(Store.in_data_dir(data_dir()), period, config.window, now, by)
+    if as_json:
+        click.echo(json.dumps(found, ensure_ascii=False, indent=1))
+    elif as_csv:
+        click.echo(csv_text(found, table), nl=False)
+    else:
+        click.echo(as_text(found, limit), nl=False)

@@ -53,6 +53,15 @@ class ConfirmationCap:
 
 
 @dataclass(frozen=True)
+class Visit:
+    """Which visit of the ledger a filing closes, through which door (`web` or `api`), after which search."""
+
+    id: str
+    door: str = "web"
+    description: str = ""
+
+
+@dataclass(frozen=True)
 class OutboxEntry:
     """One message waiting to be sent (or sent, or failed) for a case."""
 

@@ -41,10 +41,10 @@ class RecordQueries:
             rows = connection.execute("SELECT * FROM content_gaps ORDER BY count DESC, last_seen DESC").fetchall()
         return [dict(row) for row in rows]
 
-    def record_page_feedback(self, page: str, helpful: bool) -> None:
-        """Record a "Was this page helpful?" answer from the site."""
+    def record_page_feedback(self, page: str, helpful: bool, comment: str | None = None) -> None:
+        """Record a "Was this page helpful?" answer from the site, with the reader's comment if any."""
         with self._connect(write=True) as connection:
             connection.execute(
-                "INSERT INTO page_feedback (created_at, page, helpful) VALUES (?, ?, ?)",
-                (stamp(utcnow()), page[:500], int(helpful)),
+                "INSERT INTO page_feedback (created_at, page, helpful, comment) VALUES (?, ?, ?, ?)",
+                (stamp(utcnow()), page[:500], int(helpful), comment or None),
             )

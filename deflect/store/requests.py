@@ -11,7 +11,8 @@ import json
 import sqlite3
 from collections.abc import Callable
 
-from deflect.store.model import ConfirmationCap, TokenAlreadyUsed, stamp, utcnow
+from deflect.store.ledger import insert_event, new_visit
+from deflect.store.model import ConfirmationCap, TokenAlreadyUsed, Visit, stamp, utcnow
 
 CONFIRMATION_WINDOW = dt.timedelta(hours=1)
 
@@ -32,6 +33,7 @@ class RequestQueries:
         now: dt.datetime | None = None,
         token: str | None = None,
         confirmation: ConfirmationCap | None = None,
+        visit: Visit | None = None,
     ) -> str:
         """Number and commit a request with its outbox messages in one transaction.
 
@@ -42,6 +44,7 @@ class RequestQueries:
         TokenAlreadyUsed and nothing is filed. With `confirmation`, the caps are decided here, so
         they hold across processes: the record gets `confirmation` ("sent", "address-cap",
         "hourly-cap" or "no-address") and `outbox(case_number, confirmation)` is called.
+        The ledger's `filed` row (for `visit`, else a visit of its own) is written in the same transaction.
         """
         now = now or utcnow()
         with self._connect(write=True) as connection:
@@ -72,6 +75,7 @@ class RequestQueries:
                         "UPDATE outbox SET status = 'failed', last_error = ? WHERE case_number = ? AND channel = ?",
                         (refused[0], case_number, channel),
                     )
+            _ledger_filed(connection, visit or Visit(new_visit()), case_number, form, data, now)
         return case_number
 
     def get_request(self, case_number: str) -> dict | None:
@@ -85,6 +89,24 @@ class RequestQueries:
         with self._connect() as connection:
             rows = connection.execute("SELECT data FROM requests ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
         return [json.loads(row["data"]) for row in rows]
+
+
+def _ledger_filed(
+    connection: sqlite3.Connection, visit: Visit, case_number: str, form: str, data: dict, now: dt.datetime
+) -> None:
+    """The ledger's row for a filed request: its case, form, tag, door and when its response is due."""
+    insert_event(
+        connection,
+        visit.id,
+        "filed",
+        now,
+        door=visit.door,
+        form=form,
+        tag=data.get("tag") or "",
+        description=visit.description or data.get("summary") or "",
+        case_number=case_number,
+        due_at=data.get("response_due"),
+    )
 
 
 def _check_token_unused(connection: sqlite3.Connection, token: str) -> None:

@@ -74,4 +74,55 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX confirmations_recipient ON confirmations (recipient, sent_at);
     CREATE INDEX confirmations_sent ON confirmations (sent_at);
     """,
+    # 3: the ledger of visits (what each visit searched, was shown, opened, solved and filed), the daily
+    # counts that outlive purged visits, comments on page feedback, the support team's accounts and
+    # sessions, failed logins, and the chores run at most once a day across processes.
+    """
+    CREATE TABLE visit_events (
+        id INTEGER PRIMARY KEY,
+        visit TEXT NOT NULL,
+        at TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        door TEXT NOT NULL,
+        form TEXT NOT NULL,
+        tag TEXT NOT NULL,
+        description TEXT NOT NULL,
+        article_url TEXT NOT NULL,
+        article_title TEXT NOT NULL,
+        results INTEGER,
+        case_number TEXT,
+        due_at TEXT
+    );
+    CREATE INDEX visit_events_at ON visit_events (at);
+    CREATE INDEX visit_events_visit ON visit_events (visit, kind);
+    CREATE TABLE ledger_days (
+        day TEXT NOT NULL,
+        metric TEXT NOT NULL,
+        form TEXT NOT NULL,
+        tag TEXT NOT NULL,
+        article_url TEXT NOT NULL,
+        article_title TEXT NOT NULL,
+        count INTEGER NOT NULL,
+        PRIMARY KEY (day, metric, form, tag, article_url)
+    );
+    ALTER TABLE page_feedback ADD COLUMN comment TEXT;
+    CREATE INDEX page_feedback_at ON page_feedback (created_at);
+    CREATE TABLE admins (
+        id INTEGER PRIMARY KEY,
+        email TEXT NOT NULL UNIQUE,
+        password_hash TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE admin_sessions (
+        token_hash TEXT PRIMARY KEY,
+        admin_id INTEGER NOT NULL REFERENCES admins (id) ON DELETE CASCADE,
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL
+    );
+    CREATE TABLE chores (
+        name TEXT PRIMARY KEY,
+        last_run TEXT NOT NULL
+    );
+    INSERT INTO chores (name, last_run) VALUES ('purge', '1970-01-01T00:00:00.000000+00:00')
+    """,
 )

@@ -22,6 +22,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from deflect.outage import Outage
+from deflect.store.accounts import AccountQueries
+from deflect.store.ledger import LedgerQueries
 from deflect.store.model import StoreUnavailable
 from deflect.store.outbox import OutboxQueries
 from deflect.store.records import RecordQueries
@@ -53,7 +55,7 @@ def unavailable(error: sqlite3.Error) -> StoreUnavailable | None:
     return StoreUnavailable(kind, str(error)) if kind else None
 
 
-class Store(RequestQueries, OutboxQueries, RecordQueries):
+class Store(RequestQueries, OutboxQueries, RecordQueries, LedgerQueries, AccountQueries):
     """The SQLite file under the data dir; `Store(path).migrate()` before first use.
 
     Each call waits at most `patience` seconds for the write lock; see `with_patience`.

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from flask import current_app
 
 from deflect.delivery import caps, channels
+from deflect.store.model import Visit
 from deflect.web import rate_limits
 from deflect.web.resources import resources
 
@@ -20,10 +21,11 @@ class Filed:
     confirmation: str
 
 
-def file_record(record: dict, token: str | None = None) -> Filed:
+def file_record(record: dict, token: str | None = None, visit: Visit | None = None) -> Filed:
     """Store the request and its outbox messages; return the case number and the confirmation's fate.
 
     `token` is the search-step token's use id: a second request with it raises TokenAlreadyUsed.
+    `visit` is the ledger's visit the filing closes (its `filed` row is part of the same transaction).
     The confirmation caps are decided by the store inside the filing transaction.
     """
     res = resources()
@@ -48,6 +50,7 @@ def file_record(record: dict, token: str | None = None) -> Filed:
         now=now,
         token=token,
         confirmation=caps.for_record(record, settings),
+        visit=visit,
     )
     rate_limits.mark_filed(case)  # only a filed request counts against the filing limit
     return Filed(case, decided["confirmation"])

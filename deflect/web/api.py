@@ -1,4 +1,5 @@
-"""The JSON API of DESIGN.md: suggest, forms (and their JSON Schema), requests; page feedback."""
+"""The JSON API of DESIGN.md: suggest, forms (and their JSON Schema), requests; page feedback
+(`deflect.web.page_feedback`)."""
 
 from __future__ import annotations
 
@@ -9,21 +10,21 @@ from flask import Blueprint, jsonify, request, url_for
 from deflect.delivery.text import confirmation_sentence
 from deflect.forms.model import Form
 from deflect.forms.schema import form_schema
-from deflect.intake import guard, subject
-from deflect.intake.bounds import JSON_DEPTH_MAX, json_too_deep
+from deflect.intake import guard
 from deflect.intake.review import Submission, review
-from deflect.store.model import TokenAlreadyUsed
+from deflect.store.ledger import new_visit
+from deflect.store.model import TokenAlreadyUsed, Visit
 from deflect.web.accept import file_record
-from deflect.web.articles import ArticlesUnavailable, find_article
+from deflect.web.json_input import errors as _errors
+from deflect.web.json_input import json_body as _json_body
+from deflect.web.json_input import unicode_errors as _unicode_errors  # the names this module had
+from deflect.web.page_feedback import feedback
 from deflect.web.resources import resources
 from deflect.web.searchstep import QUERY_MAX, check_token, from_page, issue_token, record_content_gap, suggestions
+from deflect.web.visits import record_search
 
 bp = Blueprint("api", __name__)
 UNKNOWN_MAX = 10  # unknown field ids named one by one; more than that get one message
-
-
-def _errors(status: int, **errors: str):
-    return jsonify({"errors": errors}), status
 
 
 @bp.get("/suggest")
@@ -68,20 +69,6 @@ def schema(form_id: str):
     return jsonify(body), 200, {"Content-Type": "application/schema+json"}
 
 
-def _json_body():
-    """The request's JSON (None when it is not JSON), and an error answer when it nests too deep.
-
-    The depth is measured on the raw body before parsing: the parser recurses once per level.
-    """
-    if request.is_json and json_too_deep(request.get_data(cache=True)):
-        return None, _errors(
-            400,
-            request=f"request: the JSON nests deeper than {JSON_DEPTH_MAX} levels; send one "
-            'object like {"form", "subject", "email", "fields"}',
-        )
-    return request.get_json(silent=True), None
-
-
 def _shape_errors(body: object) -> dict[str, str]:
     """Type checks of the request body, before any rule runs."""
     if not isinstance(body, dict):
@@ -104,29 +91,6 @@ def _too_many_fields(form: Form, body: dict) -> str | None:
         f"fields: send only the {len(form.fields)} fields of {form.id!r} (their ids are in GET /api/forms); "
         f"this request has {sent}"
     )
-
-
-def _has_lone_surrogate(value: object) -> bool:
-    """True for JSON text like "\\ud800": valid JSON, but no email, database or signature can encode it."""
-    if isinstance(value, str):
-        return not value.isascii() and any("\ud800" <= ch <= "\udfff" for ch in value)
-    if isinstance(value, dict):
-        return any(_has_lone_surrogate(k) or _has_lone_surrogate(v) for k, v in value.items())
-    return isinstance(value, list) and any(_has_lone_surrogate(v) for v in value)
-
-
-def _unicode_errors(body: dict) -> dict[str, str]:
-    """Every key (or field id) of the body whose text holds a lone surrogate, with the fix."""
-    errors = {}
-    for key, value in body.items():
-        pairs = value.items() if key == "fields" and isinstance(value, dict) else [(key, value)]
-        for name, item in pairs:
-            if _has_lone_surrogate(name) or _has_lone_surrogate(item):
-                name = str(name).encode("utf-8", "backslashreplace").decode("ascii", "replace")[:100]
-                errors[name] = (
-                    f"{name}: send plain Unicode text; a lone surrogate escape such as \\ud800 cannot be stored"
-                )
-    return errors
 
 
 def _values(form: Form, raw: dict) -> tuple[dict, dict[str, str]]:
@@ -207,16 +171,19 @@ def _search_then_file(form: Form, body: dict, record: dict):
         if not found:
             record_content_gap(description, None)
         return _search_step(
-            found, description, form.id, "Check these articles first; send the request again with this deflect_token."
+            found,
+            record,
+            verdict.visit,
+            "Check these articles first; send the request again with this deflect_token.",
         )
     record = dict(record, shown_articles=[{"title": a["title"], "url": a["url"]} for a in found])
     try:
-        filed = file_record(record, token=verdict.use_id)
+        filed = file_record(record, token=verdict.use_id, visit=Visit(verdict.visit, "api", description))
     except TokenAlreadyUsed as used:
         return _search_step(
             found,
-            description,
-            form.id,
+            record,
+            None,
             f"This deflect_token was already used: it filed {used.case_number}, and a token files "
             f"one request. To file another, check these articles and send it with this new deflect_token.",
         )
@@ -234,9 +201,17 @@ def _search_then_file(form: Form, body: dict, record: dict):
     ), 201
 
 
-def _search_step(found: list[dict], description: str, form_id: str, message: str):
-    """The 428 answer: the articles, a fresh token for this description and form, what to do."""
-    return jsonify({"suggestions": found, "deflect_token": issue_token(description, form_id), "message": message}), 428
+def _search_step(found: list[dict], record: dict, visit: str | None, message: str):
+    """The 428 answer: the articles, a fresh token for this description and form, what to do.
+
+    A program's visit of the ledger is its token: this answer opens one (or goes on with the visit of
+    a token it sent for another description or form), and the request filed with the token closes it.
+    """
+    visit = visit or new_visit()
+    if not resources().search_down:
+        record_search(visit, "api", record["form"], record["tag"], record["summary"], found)
+    token = issue_token(record["summary"], record["form"], visit)
+    return jsonify({"suggestions": found, "deflect_token": token, "message": message}), 428
 
 
 def guard_message(form: Form, finding: guard.Finding) -> str:
@@ -254,44 +229,4 @@ def guard_message(form: Form, finding: guard.Finding) -> str:
     )
 
 
-@bp.post("/feedback")
-def feedback():
-    """`POST /api/feedback` from the site's "Was this page helpful?": {"page": "...", "helpful": true}.
-
-    `page` is the article's path on the site (the widget sends `location.pathname`); only articles
-    of the search index are recorded, so the report cannot be filled with pages that do not exist.
-    """
-    body, refused = _json_body()
-    if refused:
-        return refused
-    if isinstance(body, dict) and _unicode_errors(body):
-        return _errors(422, **_unicode_errors(body))
-    page = body.get("page") if isinstance(body, dict) else None
-    helpful = body.get("helpful") if isinstance(body, dict) else None
-    if not isinstance(page, str) or not page.strip() or len(page) > 500 or subject.has_control_characters(page):
-        return _errors(422, page='page: send the page\'s site path as a string, like "faq/accounts/reset-password/"')
-    if not isinstance(helpful, bool):
-        return _errors(422, helpful="helpful: send true or false")
-    try:
-        article = find_article(page)
-    except ArticlesUnavailable:
-        return (
-            jsonify(
-                {
-                    "errors": {
-                        "page": "page: the help center's articles cannot be checked right now; "
-                        "send the feedback again later"
-                    }
-                }
-            ),
-            503,
-            {"Retry-After": "60"},
-        )
-    if article is None:
-        return _errors(
-            422,
-            page=f"page: {page[:100]!r} is not an article of the help center; send the path of "
-            'an article page, like "faq/accounts/reset-password/"',
-        )
-    resources().quick_store.record_page_feedback(article.url, helpful)  # a busy store: 503 at once
-    return jsonify({"ok": True}), 201
+bp.add_url_rule("/feedback", view_func=feedback, methods=["POST"])

@@ -13,7 +13,7 @@ from deflect.delivery.text import confirmation_sentence, confirmation_state
 from deflect.forms.model import Form
 from deflect.intake import guard
 from deflect.intake.review import Submission, review
-from deflect.store.model import StoreUnavailable, TokenAlreadyUsed
+from deflect.store.model import StoreUnavailable, TokenAlreadyUsed, Visit
 from deflect.web import rate_limits
 from deflect.web.accept import delivery_note, file_record
 from deflect.web.errors import error_response, store_unavailable
@@ -28,6 +28,7 @@ from deflect.web.searchstep import (
     targets_table,
     token_problem,
 )
+from deflect.web.visits import browser_visit, end_browser_visit, record_search
 
 bp = Blueprint("filing", __name__)
 CONFIRMATION_SALT = "deflect.confirmation"
@@ -86,8 +87,21 @@ def request_form(form_id: str):
     if tag not in form.tags:
         # An old or edited link: the picker would silently show its first, most urgent tag.
         tag = form.default_tag or form.tags[-1]
+    extra = {}
+    if is_urgent(tag):  # the search step of an urgent request: its articles stand beside the form
+        extra["articles"] = suggestions(q, record_gap=False)[0]
+        if not resources().search_down:
+            record_search(
+                check_token(args["token"], q, form.id).visit or browser_visit(),
+                "web",
+                form.id,
+                tag,
+                q,
+                extra["articles"],
+            )
     return render_form(
         form,
+        **extra,
         description=q,
         token=args["token"],
         from_page=came_from,
@@ -217,9 +231,10 @@ def submit(form_id: str):
             form, 422, token=request.form["deflect_token"], errors=result.errors, findings=result.findings, **page
         )
     try:
-        case = file_record(result.record, token=verdict.use_id).case
+        case = file_record(result.record, token=verdict.use_id, visit=Visit(verdict.visit, "web", description)).case
     except TokenAlreadyUsed as used:
         return already_sent(form, used.case_number, articles, page)
+    end_browser_visit()
     key = URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=CONFIRMATION_SALT).dumps(case)
     return redirect(url_for("filing.confirmation", case=case, key=key), 303)
 

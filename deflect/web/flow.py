@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_limiter import RateLimitExceeded
 
@@ -12,8 +14,10 @@ from deflect.web.articles import ArticlesUnavailable, find_article
 from deflect.web.errors import error_response
 from deflect.web.resources import best_effort, resources
 from deflect.web.searchstep import article_url, from_page, is_urgent, issue_token, suggestions
+from deflect.web.visits import browser_visit, record_article, record_search
 
 bp = Blueprint("flow", __name__)
+SECTION = re.compile(r"^[\w-]{1,100}$")
 
 
 def form_or_404(form_id: str) -> Form:
@@ -76,13 +80,15 @@ def suggestions_page(form_id: str):
     errors = describe_errors(form, q, tag)
     if errors:
         return render_template("describe.html", form=form, q=q, tag=tag, from_page=came_from, errors=errors), 422
-    q = " ".join(q.split())
-    token = issue_token(q, form.id)
+    q, visit = " ".join(q.split()), browser_visit()
+    token = issue_token(q, form.id, visit)
     onward = dict(form_id=form.id, q=q, tag=tag, token=token, **({"from": came_from} if came_from else {}))
     if is_urgent(tag):
         # An outage must not be slowed down: the articles stand beside the form instead.
         return redirect(url_for("filing.request_form", **onward))
     articles, did_you_mean = suggestions(q)
+    if not resources().search_down:
+        record_search(visit, "web", form.id, tag, q, articles)
     return render_template(
         "suggestions.html",
         form=form,
@@ -99,6 +105,8 @@ def suggestions_page(form_id: str):
 @bp.errorhandler(RateLimitExceeded)
 def too_many_searches(error: RateLimitExceeded):
     """Over the search limit at step 2: step 1 again, filled, saying which limit and when to search again."""
+    if request.endpoint == "flow.open_article":
+        return open_article(record=False)  # over the limit, the article still opens; it is not counted
     form = resources().forms.get((request.view_args or {}).get("form_id", ""))
     if request.endpoint != "flow.suggestions" or form is None:
         return rate_limits.refused(error)
@@ -136,7 +144,29 @@ def deflected():
         )
     with best_effort() as store:  # a store that is down must not turn "it solved it" into an error page
         store.record_deflection(q, article_url(article.url), article.title, from_page(request.form.get("from")))
+    record_article(browser_visit(), "solved", article)
     return redirect(url_for("flow.thanks", url=article_url(article.url)))
+
+
+@bp.get("/open")
+def open_article(record: bool = True):
+    """A suggested article, through the app: the visit's "opened" is counted, then the browser goes on.
+
+    Only to an article of the search index, at the address the index gives it (never one from the
+    link), so this is no open redirect; a `#section` of plain letters, digits and dashes is kept.
+    """
+    reference = request.args.get("url", "")
+    try:
+        article = find_article(reference)
+    except ArticlesUnavailable:
+        return error_response(503, "The help center's articles cannot be checked right now. Try the link again soon.")
+    if article is None:
+        return error_response(404, "That page is not an article of the help center. Go back to the matching articles.")
+    if record:
+        record_article(browser_visit(), "opened", article)
+    section = reference.partition("#")[2]
+    anchor = "#" + section if SECTION.match(section) else ""
+    return redirect(article_url(article.url) + anchor, 302)
 
 
 @bp.get("/thanks")

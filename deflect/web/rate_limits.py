@@ -19,13 +19,16 @@ from deflect.web.errors import error_response
 
 FILING, SUBMISSIONS = "filing", "submissions"  # the shared scopes (buckets) of the two filing limits
 SEARCHES, FEEDBACK = "searches", "feedback"
+LOGINS, LOGINS_ACCOUNT = "logins", "logins-account"  # the dashboard's failed logins: per address, per account
 COUNTED = {
+    LOGINS: ("failed login", "failed logins"),
+    LOGINS_ACCOUNT: ("failed login", "failed logins"),
     FILING: ("request", "requests"),
     SUBMISSIONS: ("submission", "submissions"),
     SEARCHES: ("search", "searches"),
     FEEDBACK: ("answer", "answers"),
 }
-ARTICLE = {"hour": "an hour"}
+ARTICLE = {"hour": "an"}  # "an hour", "a minute", "a day"
 
 
 def mark_filed(case: str) -> None:
@@ -44,7 +47,8 @@ def describe(error: RateLimitExceeded) -> str:
     unit = item.GRANULARITY.name
     every = f"{ARTICLE.get(unit, 'a')} {unit}" if item.multiples == 1 else f"every {item.multiples} {unit}s"
     one, many = COUNTED.get(error.limit.scope, ("request", "requests"))
-    return f"{item.amount} {one if item.amount == 1 else many} {every} from one address"
+    source = "for one account" if error.limit.scope == LOGINS_ACCOUNT else "from one address"
+    return f"{item.amount} {one if item.amount == 1 else many} {every} {source}"
 
 
 def retry_after() -> int:

@@ -54,9 +54,9 @@ def record_content_gap(query: str, did_you_mean: str | None) -> None:
             store.record_content_gap(query, 0, did_you_mean)
 
 
-def issue_token(description: str, form_id: str) -> str:
-    """A token saying the suggestions for this description were just shown, for this form."""
-    return search_token.issue(current_app.config["SECRET_KEY"], description, form_id)
+def issue_token(description: str, form_id: str, visit: str | None = None) -> str:
+    """A token saying the suggestions for this description were just shown, for this form (and visit)."""
+    return search_token.issue(current_app.config["SECRET_KEY"], description, form_id, visit)
 
 
 def check_token(token: object, description: str, form_id: str) -> search_token.Verdict:
