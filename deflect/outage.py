@@ -28,6 +28,7 @@ class Outage:
     ):
         self.name, self.consequence, self.log, self.retry, self.clock = name, consequence, log, retry, clock
         self._since: float | None = None  # when the part went down; None while it works
+        self._last = float("-inf")  # when it last failed
         self._next_try = 0.0
         self._lock = threading.Lock()
 
@@ -47,10 +48,16 @@ class Outage:
                 return True
             return False
 
+    def failed_within(self, seconds: float) -> bool:
+        """True when the part is down and failed in the last `seconds` (so a caller that only counts
+        something need not try it again yet)."""
+        return self._since is not None and self.clock() - self._last < seconds
+
     def failed(self, error: BaseException) -> None:
         """Record a failure; the first one of an outage is logged (one line: what failed, what it means)."""
         with self._lock:
             first = self._since is None
+            self._last = self.clock()
             if first:
                 self._since = self.clock()
             self._next_try = self.clock() + self.retry

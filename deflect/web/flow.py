@@ -142,8 +142,12 @@ def deflected():
             "That page is not an article of the help center, so nothing was recorded. "
             "Go back to the matching articles and choose one of them.",
         )
-    with best_effort() as store:  # a store that is down must not turn "it solved it" into an error page
-        store.record_deflection(q, article_url(article.url), article.title, from_page(request.form.get("from")))
+    # A store that is down must not turn "it solved it" into an error page.
+    best_effort(
+        lambda store: store.record_deflection(
+            q, article_url(article.url), article.title, from_page(request.form.get("from"))
+        )
+    )
     record_article(browser_visit(), "solved", article)
     return redirect(url_for("flow.thanks", url=article_url(article.url)))
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,6 +30,7 @@ from deflect.store.model import StoreUnavailable
 from deflect.store.sqlite import FIRST_TRY, Store
 
 log = logging.getLogger(__name__)
+QUICK_SKIP = 1.0  # seconds after a failure during which counting records skip the store untried
 
 
 def site_name(kb: KnowledgeBase, policy: Policy) -> str:
@@ -130,10 +131,14 @@ def init_app(app: Flask) -> None:
 
 
 @contextlib.contextmanager
-def best_effort() -> Iterator[Store]:
-    """The quick store, for a record that only counts something: a store that is down skips it."""
+def best_effort(record: Callable[[Store], None]) -> None:
+    """Write a record that only counts something, on the quick store: a store that is down skips it,
+    and one that failed in the last QUICK_SKIP seconds is not tried, so no page waits for a known outage."""
+    store = resources().quick_store
+    if store.outage.failed_within(QUICK_SKIP):
+        return
     with contextlib.suppress(StoreUnavailable):  # logged once per outage by the store
-        yield resources().quick_store
+        record(store)
 
 
 def resources() -> Resources:

@@ -50,8 +50,7 @@ def suggestions(query: str, record_gap: bool = True) -> tuple[list[dict], str | 
 def record_content_gap(query: str, did_you_mean: str | None) -> None:
     """Count a description no article answers (best effort; not while the search itself is down)."""
     if query.strip() and not resources().search_down:
-        with best_effort() as store:
-            store.record_content_gap(query, 0, did_you_mean)
+        best_effort(lambda store: store.record_content_gap(query, 0, did_you_mean))
 
 
 def issue_token(description: str, form_id: str, visit: str | None = None) -> str:

@@ -44,14 +44,14 @@ def end_browser_visit() -> None:
 def record_search(visit: str, door: str, form: str, tag: str, description: str, articles: list[dict]) -> None:
     """A search step of a visit: what it searched, and the articles shown (their site-relative URLs)."""
     shown = [(site_relative(a["url"]) or a["url"], a["title"]) for a in articles]
-    with best_effort() as store:
-        store.record_search(visit, door=door, form=form, tag=tag, description=description, articles=shown)
+    best_effort(
+        lambda store: store.record_search(visit, door=door, form=form, tag=tag, description=description, articles=shown)
+    )
 
 
 def record_article(visit: str, kind: str, article: Article) -> None:
     """A visit opened an article (`opened`) or said it solved the problem (`solved`)."""
-    with best_effort() as store:
-        store.record_visit_event(visit, kind, article.url, article.title)
+    best_effort(lambda store: store.record_visit_event(visit, kind, article.url, article.title))
 
 
 def init_app(app) -> None:
