@@ -16,10 +16,12 @@ import os
 import re
 import subprocess
 import sys
+import time
 from urllib.parse import urlencode
 
 import pytest
 
+from deflect.store.sqlite import Store
 from tests.helpers import hidden
 from tests.http_customer import QUESTION, Customer
 
@@ -56,6 +58,14 @@ def file(customer: Customer, page: str) -> None:
     assert answer.status == 303, answer.text[:500]
 
 
+def delivered(data_dir, timeout: float = 30) -> None:
+    """Wait until the served app's outbox has sent (here: written to var/mail/) every message."""
+    store, deadline = Store.in_data_dir(data_dir), time.monotonic() + timeout
+    while store.list_outbox(("pending",)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not store.list_outbox(("pending",)), "the outbox did not deliver the mix's messages"
+
+
 @pytest.fixture(scope="module")
 def mix(start_deflect, project_kb_copy, tmp_path_factory):
     """The served app after the known mix of visits, each customer from an address of its own."""
@@ -83,6 +93,7 @@ def mix(start_deflect, project_kb_copy, tmp_path_factory):
     assert reader.post_json("/support/api/feedback", comment).status == 201
     assert reader.post_json("/support/api/feedback", {"page": "/" + ARTICLE, "helpful": True}).status == 201
     assert deflect(data_dir, "admin", "add", EMAIL, "--password-stdin", stdin=PASSWORD + "\n").returncode == 0
+    delivered(data_dir)  # the response-target figures change while the outbox still delivers
     yield server, data_dir, next(customers)
     assert server.stop() == 0, server.output()
 
