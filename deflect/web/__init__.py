@@ -1,7 +1,7 @@
 """The web layer: thin blueprints and WSGI pieces that turn HTTP into calls of the plain parts.
 
 The support app's pieces (`resources`, `flow`, `filing`, `accept`, `api`, `health`, `errors`,
-`headers`, `rate_limits`, `articles`, `searchstep`), and the server `deflect serve` runs
+`headers`, `cors`, `rate_limits`, `articles`, `searchstep`), and the server `deflect serve` runs
 (`server`, `static_site`, `http_server`, `proxies`). The only part of deflect, with `deflect/app.py`,
 that imports Flask.
 

@@ -15,10 +15,12 @@ from deflect.intake.review import Submission, review
 from deflect.store.model import TokenAlreadyUsed
 from deflect.web.accept import file_record
 from deflect.web.articles import ArticlesUnavailable, find_article
+from deflect.web.cors import allow_site_origin
 from deflect.web.resources import resources
 from deflect.web.searchstep import QUERY_MAX, check_token, from_page, issue_token, record_content_gap, suggestions
 
 bp = Blueprint("api", __name__)
+bp.after_request(allow_site_origin)  # the help center's header search reads /api/suggest (cors.py)
 UNKNOWN_MAX = 10  # unknown field ids named one by one; more than that get one message
 
 
