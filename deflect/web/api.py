@@ -15,6 +15,7 @@ from deflect.intake.review import Submission, review
 from deflect.store.ledger import new_visit
 from deflect.store.model import TokenAlreadyUsed, Visit
 from deflect.web.accept import file_record
+from deflect.web.cors import allow_site_origin
 from deflect.web.json_input import errors as _errors
 from deflect.web.json_input import json_body as _json_body
 from deflect.web.json_input import unicode_errors as _unicode_errors  # the names this module had
@@ -24,6 +25,7 @@ from deflect.web.searchstep import QUERY_MAX, check_token, from_page, issue_toke
 from deflect.web.visits import record_search
 
 bp = Blueprint("api", __name__)
+bp.after_request(allow_site_origin)  # the help center's header search reads /api/suggest (cors.py)
 UNKNOWN_MAX = 10  # unknown field ids named one by one; more than that get one message
 
 

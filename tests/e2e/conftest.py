@@ -121,11 +121,11 @@ class Steps:
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True)
 
-    def shot(self, name: str) -> Path:
-        """Save a full-page screenshot of this step."""
+    def shot(self, name: str, full_page: bool = True) -> Path:
+        """Save a screenshot of this step: the full page, or the window (for a dialog over the page)."""
         self.count += 1
         path = self.folder / f"{self.count:02d}-{name}.png"
-        self.page.screenshot(path=path, full_page=True)
+        self.page.screenshot(path=path, full_page=full_page)
         return path
 
 
