@@ -70,6 +70,24 @@ SETTINGS: tuple[Setting, ...] = (
         "networks (127.0.0.1 for nginx on this machine, 10.1.0.0/16), or how many there are (1); unset: none "
         "trusted, forwarding headers ignored. See docs/deploy.md.",
     ),
+    Setting(
+        "DEFLECT_RATE_LIMIT_STORAGE",
+        None,
+        "Where the per-client limits are counted: redis://host:6379/0 (or rediss://, redis+unix://) so they hold "
+        "across instances (needs the redis extra: pip install 'deflect[redis]'); unset: memory://, exact in one "
+        "process. A Redis that is down does not stop the app: each instance counts in memory until it is back.",
+    ),
+    Setting(
+        "DEFLECT_LOG_FORMAT",
+        "text",
+        "How the log is written to stderr: text (one line each) or json (one object each).",
+    ),
+    Setting(
+        "DEFLECT_METRICS_FROM",
+        "127.0.0.1, ::1",
+        "Which client addresses or networks may read GET /support/metrics (others get 404): a comma-separated list "
+        "(10.0.0.0/8), or any. The client is the one DEFLECT_TRUSTED_PROXIES makes it.",
+    ),
 )
 
 

@@ -7,7 +7,7 @@ from flask_limiter import RateLimitExceeded
 
 from deflect.forms.model import Form
 from deflect.intake import subject
-from deflect.web import rate_limits
+from deflect.web import metrics, rate_limits
 from deflect.web.articles import ArticlesUnavailable, find_article
 from deflect.web.errors import error_response
 from deflect.web.resources import best_effort, resources
@@ -136,6 +136,7 @@ def deflected():
         )
     with best_effort() as store:  # a store that is down must not turn "it solved it" into an error page
         store.record_deflection(q, article_url(article.url), article.title, from_page(request.form.get("from")))
+    metrics.deflected()
     return redirect(url_for("flow.thanks", url=article_url(article.url)))
 
 
