@@ -56,7 +56,8 @@ def deflected() -> None:
 
 def refused(limit) -> None:
     """Flask-Limiter's `on_breach`: count a refusal under the limit's bucket (filing, submissions, searches, feedback)."""
-    REFUSALS.labels(limit=str(limit.request_args[-1])).inc()
+    scope = str(limit.request_args[-1]).rpartition(":")[2]  # a limit of one endpoint is scoped "endpoint:bucket"
+    REFUSALS.labels(limit=scope).inc()
 
 
 class OutboxCollector:

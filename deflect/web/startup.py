@@ -60,7 +60,7 @@ def _http_url(name: str, value: str, example: str) -> None:
     """An absolute http(s) URL with a host and a valid port; raise InvalidSetting naming `name`."""
     try:
         parts = urlsplit(value.strip())
-        valid = parts.scheme.lower() in ("http", "https") and bool(parts.hostname) and (parts.port or 1) > 0
+        valid = parts.scheme.lower() in ("http", "https") and bool(parts.hostname) and parts.port != 0
     except ValueError:
         valid = False
     if not valid:
@@ -95,17 +95,17 @@ def _rate_limit_storage(value: str) -> None:
     if "://" not in value or scheme not in REDIS_SCHEMES:
         raise InvalidSetting(f"DEFLECT_RATE_LIMIT_STORAGE={value!r} is not a Redis URL; {fix}")
     if scheme in ("redis", "rediss"):
-        _http_like_host("DEFLECT_RATE_LIMIT_STORAGE", value, fix)
+        _host_and_port("DEFLECT_RATE_LIMIT_STORAGE", value, fix)
     if importlib.util.find_spec("redis") is None:
         raise InvalidSetting(
             f"DEFLECT_RATE_LIMIT_STORAGE={value!r} needs the redis package: pip install 'deflect[redis]'"
         )
 
 
-def _http_like_host(name: str, value: str, fix: str) -> None:
+def _host_and_port(name: str, value: str, fix: str) -> None:
     try:
         parts = urlsplit(value)
-        valid = bool(parts.hostname) and (parts.port or 1) > 0
+        valid = bool(parts.hostname) and parts.port != 0
     except ValueError:
         valid = False
     if not valid:
