@@ -62,6 +62,8 @@ def _configure(app: Flask, test_config: dict | None) -> None:
     for short, name in ALIASES:
         value = test_config.get(short) or app.config.get(name)
         app.config[short] = app.config[name] = str(value) if isinstance(value, Path) else value
+    if "OUTBOX_LEASE" not in test_config:  # the outbox worker's (deflect.delivery.channels.init_delivery)
+        app.config["OUTBOX_LEASE"] = app.config.get("DEFLECT_OUTBOX_LEASE") or "300"
     # Every setting checked now: a wrong one stops the app at start, naming the variable and the fix.
     startup.check({name: app.config.get(name) for name in startup.CHECKS})
     app.config["SECRET_KEY"] = settings.secret_key(app.config["DATA_DIR"], app.config.get("SECRET_KEY"))

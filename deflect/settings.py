@@ -78,6 +78,13 @@ SETTINGS: tuple[Setting, ...] = (
         "process. A Redis that is down does not stop the app: each instance counts in memory until it is back.",
     ),
     Setting(
+        "DEFLECT_OUTBOX_LEASE",
+        "300",
+        "Seconds a message being sent stays with its instance's outbox worker (renewed while it sends); a "
+        "worker that dies stops renewing, and another instance takes the message over once the lease runs out. "
+        "At least 10: a lease shorter than a slow send plus a busy store's wait lets a message be sent twice.",
+    ),
+    Setting(
         "DEFLECT_LOG_FORMAT",
         "text",
         "How the log is written to stderr: text (one line each) or json (one object each).",

@@ -38,6 +38,8 @@ BAD = [
     ("DEFLECT_RATE_LIMIT_STORAGE", "redis://:6379/0", "has no valid host and port"),
     ("DEFLECT_RATE_LIMIT_STORAGE", "redis://localhost:port/0", "has no valid host and port"),
     ("DEFLECT_DATABASE_URL", "mysql://deflect@db/deflect", "is not a PostgreSQL URL; write postgresql://"),
+    ("DEFLECT_OUTBOX_LEASE", "3", "write the seconds a worker keeps a message"),
+    ("DEFLECT_OUTBOX_LEASE", "five minutes", "from 10 to 86400, like 300"),
     ("DEFLECT_LOG_FORMAT", "xml", "write text (one line each) or json"),
     ("DEFLECT_METRICS_FROM", "prometheus.local", "does not appear to be an IPv4 or IPv6 network"),
 ]
@@ -82,6 +84,8 @@ def test_a_good_setting_passes(name, value):
 def test_every_setting_has_a_check_or_a_reason_for_none():
     for setting in SETTINGS:
         assert setting.name in startup.CHECKS or setting.name in startup.UNCHECKED, setting.name
+    # and every check is a setting's (the database URL's row comes with the PostgreSQL store)
+    assert set(startup.CHECKS) - {s.name for s in SETTINGS} <= {"DEFLECT_DATABASE_URL"}
 
 
 def test_several_wrong_settings_are_reported_together_one_a_line():

@@ -121,6 +121,18 @@ def _database_url(value: str) -> None:
         )
 
 
+def _outbox_lease(value: str) -> None:
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = 0.0
+    if not 10 <= seconds <= 86400:  # shorter, a send or a busy store can outlast it: a message sent twice
+        raise InvalidSetting(
+            f"DEFLECT_OUTBOX_LEASE={value!r}: write the seconds a worker keeps a message it sends, from 10 to "
+            "86400, like 300"
+        )
+
+
 def _log_format(value: str) -> None:
     if value.strip().lower() not in LOG_FORMATS:
         raise InvalidSetting(f"DEFLECT_LOG_FORMAT={value!r}: write text (one line each) or json (one object each)")
@@ -152,6 +164,7 @@ CHECKS: dict[str, Callable[[str], None]] = {
     proxies.SETTING: proxies.parse,
     "DEFLECT_RATE_LIMIT_STORAGE": _rate_limit_storage,
     "DEFLECT_DATABASE_URL": _database_url,
+    "DEFLECT_OUTBOX_LEASE": _outbox_lease,
     "DEFLECT_LOG_FORMAT": _log_format,
     "DEFLECT_METRICS_FROM": metrics_networks,
 }
