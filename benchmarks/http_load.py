@@ -284,6 +284,12 @@ def main() -> int:
         help="also file this many requests through the API, each from a customer address of its own (default 0)",
     )
     parser.add_argument(
+        "--filing-concurrency",
+        type=int,
+        default=8,
+        help="concurrent clients filing (default 8; more make SQLite answer 503 'try again' to some)",
+    )
+    parser.add_argument(
         "--per-customer",
         type=int,
         default=20,
@@ -322,7 +328,7 @@ def main() -> int:
             )
             print(suggest.line())
             if args.filings:
-                filed = file_requests("POST /support/api/requests", host, port, args.filings, args.concurrency)
+                filed = file_requests("POST /support/api/requests", host, port, args.filings, args.filing_concurrency)
                 print(filed.line() + "  (a filing: the search step and the request)")
         finally:
             if process is not None:

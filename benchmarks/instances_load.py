@@ -40,6 +40,7 @@ def run_load(name: str, url: str, args) -> None:
     """Run http_load.py --url against one set-up and print what it prints."""
     command = [sys.executable, str(ROOT / "benchmarks" / "http_load.py"), "--url", url, "--filings", str(args.filings)]
     command += ["--requests", str(args.requests), "--concurrency", str(args.concurrency)]
+    command += ["--filing-concurrency", str(args.filing_concurrency)]
     print(f"== {name}", flush=True)
     subprocess.run(command, check=False)
     print(flush=True)
@@ -50,6 +51,7 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=2000, help="requests per GET endpoint (default 2000)")
     parser.add_argument("--filings", type=int, default=300, help="requests filed through the API (default 300)")
     parser.add_argument("--concurrency", type=int, default=32, help="concurrent clients (default 32)")
+    parser.add_argument("--filing-concurrency", type=int, default=8, help="concurrent clients filing (default 8)")
     args = parser.parse_args()
     postgres_store = importlib.util.find_spec("deflect.store.postgres") is not None
     with tempfile.TemporaryDirectory(prefix="deflect-instances-") as folder:
