@@ -18,7 +18,6 @@ from flask_wtf.csrf import CSRFProtect
 from markupsafe import Markup
 
 from deflect import settings
-from deflect.delivery import caps
 from deflect.delivery.channels import init_delivery
 from deflect.web import (
     admin,
@@ -30,9 +29,11 @@ from deflect.web import (
     flow,
     headers,
     health,
+    metrics,
     proxies,
     rate_limits,
     resources,
+    startup,
     visits,
 )
 
@@ -65,6 +66,7 @@ DEFAULTS = {
     "LOGIN_RATE_LIMIT": "10 per 15 minutes;50 per day",
     "LOGIN_ACCOUNT_RATE_LIMIT": "20 per hour",
     "ADMIN_SESSION_HOURS": 8,
+    "RATE_LIMIT_STORAGE_TIMEOUT": 0.5,  # seconds a request waits for Redis before counting in memory
 }
 
 
@@ -80,15 +82,18 @@ def _configure(app: Flask, test_config: dict | None) -> None:
     for short, name in ALIASES:
         value = test_config.get(short) or app.config.get(name)
         app.config[short] = app.config[name] = str(value) if isinstance(value, Path) else value
+    if "OUTBOX_LEASE" not in test_config:  # the outbox worker's (deflect.delivery.channels.init_delivery)
+        app.config["OUTBOX_LEASE"] = app.config.get("DEFLECT_OUTBOX_LEASE") or "300"
+    # Every setting checked now: a wrong one stops the app at start, naming the variable and the fix.
+    startup.check({name: app.config.get(name) for name in startup.CHECKS})
     app.config["SECRET_KEY"] = settings.secret_key(app.config["DATA_DIR"], app.config.get("SECRET_KEY"))
-    caps.limits(app.config)  # a wrong cap stops the app at start, naming the setting and the fix
 
 
 def _protect(app: Flask) -> None:
     """CSRF on every HTML form, per-client limits on filing and searching, bounded queries, error pages."""
     csrf = CSRFProtect(app)
     csrf.exempt(api.bp)
-    limiter = Limiter(get_remote_address, app=app, storage_uri="memory://", headers_enabled=True)
+    limiter = _limiter(app)
     # Shared by the HTML form and the API: one address gets one count, whichever door it uses.
     filing = (
         limiter.shared_limit(
@@ -123,6 +128,28 @@ def _protect(app: Flask) -> None:
     rate_limits.init_app(app)
 
 
+def _limiter(app: Flask) -> Limiter:
+    """The limits' counters: in memory, or shared by every instance in DEFLECT_RATE_LIMIT_STORAGE (Redis).
+
+    A Redis that is down or slow (answers within RATE_LIMIT_STORAGE_TIMEOUT seconds, or not at all)
+    never fails a request: each instance counts in its own memory until Redis answers again
+    (Flask-Limiter's in-memory fallback, logged once each way), so limits stay on, per instance.
+    """
+    storage = app.config.get("DEFLECT_RATE_LIMIT_STORAGE") or "memory://"
+    shared = storage.lower() != "memory://"
+    timeout = float(app.config["RATE_LIMIT_STORAGE_TIMEOUT"])
+    return Limiter(
+        get_remote_address,
+        app=app,
+        storage_uri=storage,
+        storage_options={"socket_connect_timeout": timeout, "socket_timeout": timeout} if shared else {},
+        in_memory_fallback_enabled=shared,
+        swallow_errors=shared,  # a count that cannot be written after a request was filed is lost, not a 500
+        headers_enabled=True,
+        on_breach=metrics.refused,
+    )
+
+
 def _bounded_query() -> None:
     """Refuse a path or query string longer than any page needs (414) before anything parses or echoes it."""
     if len(request.query_string) > current_app.config["MAX_QUERY_STRING"] or len(request.path) > MAX_PATH:
@@ -155,7 +182,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     """Create the app: settings, resources (policy, forms, store, search), blueprints, protection."""
     app = Flask(__name__, static_folder=None)
     _configure(app, test_config)
-    trusted = proxies.parse(app.config.get(proxies.SETTING))  # a wrong value stops the start, named
+    trusted = proxies.parse(app.config.get(proxies.SETTING))
     Path(app.config["DATA_DIR"]).mkdir(parents=True, exist_ok=True)
     resources.init_app(app)
     visits.init_app(app)  # the deflection window and retention ages, checked at start
@@ -167,6 +194,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.register_blueprint(blueprint, url_prefix=under)
     _templates(app)
     _protect(app)
+    metrics.init_app(app)
     headers.init_app(app)
     # The client's address (rate limits) and scheme (Secure cookies) as DEFLECT_TRUSTED_PROXIES allows.
     app.wsgi_app = proxies.trusted_client_middleware(app.wsgi_app, trusted)

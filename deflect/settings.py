@@ -89,6 +89,31 @@ SETTINGS: tuple[Setting, ...] = (
         "Customers' emails and names in requests (and their sent messages) older than this are erased by the same "
         "purge; the requests, case numbers and counts stay.",
     ),
+    Setting(
+        "DEFLECT_RATE_LIMIT_STORAGE",
+        None,
+        "Where the per-client limits are counted: redis://host:6379/0 (or rediss://, redis+unix://) so they hold "
+        "across instances (needs the redis extra: pip install 'deflect[redis]'); unset: memory://, exact in one "
+        "process. A Redis that is down does not stop the app: each instance counts in memory until it is back.",
+    ),
+    Setting(
+        "DEFLECT_OUTBOX_LEASE",
+        "300",
+        "Seconds a message being sent stays with its instance's outbox worker (renewed while it sends); a "
+        "worker that dies stops renewing, and another instance takes the message over once the lease runs out. "
+        "At least 10: a lease shorter than a slow send plus a busy store's wait lets a message be sent twice.",
+    ),
+    Setting(
+        "DEFLECT_LOG_FORMAT",
+        "text",
+        "How the log is written to stderr: text (one line each) or json (one object each).",
+    ),
+    Setting(
+        "DEFLECT_METRICS_FROM",
+        "127.0.0.1, ::1",
+        "Which client addresses or networks may read GET /support/metrics (others get 404): a comma-separated list "
+        "(10.0.0.0/8), or any. The client is the one DEFLECT_TRUSTED_PROXIES makes it.",
+    ),
 )
 
 

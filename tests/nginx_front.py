@@ -56,11 +56,14 @@ def nginx_binary() -> str:
     return found
 
 
-def documented_config(port: int, site: Path, app_port: int, tls: tuple[Path, Path] | None = None) -> str:
+def documented_config(port: int, site: Path, app_port: int | list[int], tls: tuple[Path, Path] | None = None) -> str:
     """docs/nginx/deflect.conf with its port, site folder and upstream replaced (each exactly once).
 
-    With `tls` (certificate, key), it listens with TLS as docs/deploy.md shows.
+    With `tls` (certificate, key), it listens with TLS as docs/deploy.md shows. Several app ports
+    make one upstream `server` line each, as docs/deploy.md says for several instances.
     """
+    ports = app_port if isinstance(app_port, list) else [app_port]
+    upstream = "\n    ".join(f"server 127.0.0.1:{each};" for each in ports)
     text = DOCUMENTED.read_text(encoding="utf-8")
     listen = f"listen 127.0.0.1:{port};"
     if tls:
@@ -68,7 +71,7 @@ def documented_config(port: int, site: Path, app_port: int, tls: tuple[Path, Pat
     for line, replacement in (
         ("listen 80;", listen),
         ("root /srv/deflect/site;", f"root {site};"),
-        ("server 127.0.0.1:8000;", f"server 127.0.0.1:{app_port};"),
+        ("server 127.0.0.1:8000;", upstream),
     ):
         assert text.count(line) == 1, (
             f"{DOCUMENTED.name} no longer has exactly one {line!r}: update tests/nginx_front.py"
@@ -130,9 +133,9 @@ def self_signed_certificate(folder: Path) -> tuple[Path, Path]:
 
 
 def start_nginx(
-    folder: Path, site: Path, app_port: int, timeout: float = 15, tls: tuple[Path, Path] | None = None
+    folder: Path, site: Path, app_port: int | list[int], timeout: float = 15, tls: tuple[Path, Path] | None = None
 ) -> Nginx:
-    """Run nginx with the documented config on a free loopback port, in front of 127.0.0.1:app_port."""
+    """Run nginx with the documented config on a free loopback port, in front of 127.0.0.1:app_port (or each port)."""
     from tests.loopback import free_port
 
     binary, port = nginx_binary(), free_port()

@@ -56,7 +56,9 @@ def test_an_index_damaged_while_serving_means_no_suggestions_filing_works_one_lo
         assert filed.status == 201, filed
         sent = customer.post_form("/support/problem/request", customer.open_form())
         assert sent.status == 303, sent
-        failures = [line for line in server.output().splitlines() if line.startswith("Search failed")]
+        failures = [
+            line for line in server.output().splitlines() if " ERROR deflect.web.resources: Search failed" in line
+        ]
         assert len(failures) == 1, server.output()
         assert "Customers get no suggestions and can still file requests" in failures[0]
     finally:

@@ -27,6 +27,10 @@ def outbox(retry_ids: tuple[int, ...], retry_failed: bool, deliver: bool, watch:
     store = operator.open_store(settings.load())
     for line in operator.retry(store, retry_ids, retry_failed):
         click.echo(line)
+    if watch:  # a long-running worker: the operator's log, as `deflect serve` writes it
+        from deflect.web.logs import configure
+
+        configure(settings.load()["DEFLECT_LOG_FORMAT"])
     if deliver or watch:
         operator.deliver(store, settings.load, watch, click.echo)
     for line in operator.listing(store, show_all):

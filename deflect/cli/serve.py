@@ -26,12 +26,20 @@ from deflect.cli.options import data_dir, kb_option, knowledge_base
     type=click.IntRange(1, 256),
     help="Worker threads of the server (one process: one search index, exact rate limits).",
 )
-def serve(kb_dir: Path | None, host: str, port: int, threads: int) -> None:
+@click.option(
+    "--no-site",
+    is_flag=True,
+    help="Serve only the support app at /support/ and build nothing: one of several instances behind nginx, "
+    "which serves the site; the index built at deploy time (deflect build) must open.",
+)
+def serve(kb_dir: Path | None, host: str, port: int, threads: int, no_site: bool) -> None:
     """Serve the help-center site at / and the support app at /support/ on one port (waitress).
 
-    Builds the site and the index first when either is missing or older than the knowledge base.
-    Ctrl-C stops the server cleanly.
+    Builds the site and the index first when either is missing or older than the knowledge base
+    (not with --no-site). Ctrl-C stops the server cleanly.
     """
     from deflect.web.server import serve as run_server
 
-    run_server(knowledge_base(kb_dir), data_dir(), host=host, port=port, threads=threads, echo=click.echo)
+    run_server(
+        knowledge_base(kb_dir), data_dir(), host=host, port=port, threads=threads, echo=click.echo, site=not no_site
+    )

@@ -27,8 +27,18 @@ class LedgerSettings:
     email_days: int
 
 
-def _number(values: Mapping[str, str | None], name: str, low: int, high: int) -> int:
-    text = str(values.get(name) or "").strip()
+# The ledger's settings and the whole numbers each may be (the start-up checks use the same bounds).
+BOUNDS = {
+    "DEFLECT_DEFLECTION_WINDOW_HOURS": (1, 24 * 30),
+    "DEFLECT_VISIT_RETENTION_DAYS": (30, 3650),
+    "DEFLECT_EMAIL_RETENTION_DAYS": (1, 3650),
+}
+
+
+def check_number(name: str, value: object) -> int:
+    """The whole number a ledger setting holds; raise InvalidSetting naming it and its bounds."""
+    low, high = BOUNDS[name]
+    text = str(value or "").strip()
     if not text.isdigit() or not low <= int(text) <= high:
         raise InvalidSetting(f"{name}={text[:40]!r}: give a whole number from {low} to {high}")
     return int(text)
@@ -37,9 +47,11 @@ def _number(values: Mapping[str, str | None], name: str, low: int, high: int) ->
 def ledger_settings(values: Mapping[str, str | None]) -> LedgerSettings:
     """The ledger's settings from `settings.load()` or the app config; a wrong one names itself and the fix."""
     return LedgerSettings(
-        window=dt.timedelta(hours=_number(values, "DEFLECT_DEFLECTION_WINDOW_HOURS", 1, 24 * 30)),
-        visit_days=_number(values, "DEFLECT_VISIT_RETENTION_DAYS", 30, 3650),
-        email_days=_number(values, "DEFLECT_EMAIL_RETENTION_DAYS", 1, 3650),
+        window=dt.timedelta(
+            hours=check_number("DEFLECT_DEFLECTION_WINDOW_HOURS", values.get("DEFLECT_DEFLECTION_WINDOW_HOURS"))
+        ),
+        visit_days=check_number("DEFLECT_VISIT_RETENTION_DAYS", values.get("DEFLECT_VISIT_RETENTION_DAYS")),
+        email_days=check_number("DEFLECT_EMAIL_RETENTION_DAYS", values.get("DEFLECT_EMAIL_RETENTION_DAYS")),
     )
 
 

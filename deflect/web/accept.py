@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass
 
 from flask import current_app
 
 from deflect.delivery import caps, channels
 from deflect.store.model import Visit
-from deflect.web import rate_limits
+from deflect.web import metrics, rate_limits
 from deflect.web.resources import resources
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,10 @@ def file_record(record: dict, token: str | None = None, visit: Visit | None = No
         visit=visit,
     )
     rate_limits.mark_filed(case)  # only a filed request counts against the filing limit
+    metrics.filed(record)
+    log.info(
+        "filed %s: form %s, tag %s, confirmation %s", case, record["form"], record.get("tag"), decided["confirmation"]
+    )
     return Filed(case, decided["confirmation"])
 
 

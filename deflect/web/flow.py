@@ -9,7 +9,7 @@ from flask_limiter import RateLimitExceeded
 
 from deflect.forms.model import Form
 from deflect.intake import subject
-from deflect.web import rate_limits
+from deflect.web import metrics, rate_limits
 from deflect.web.articles import ArticlesUnavailable, find_article
 from deflect.web.errors import error_response
 from deflect.web.resources import best_effort, resources
@@ -149,6 +149,7 @@ def deflected():
         )
     )
     record_article(browser_visit(), "solved", article)
+    metrics.deflected()
     return redirect(url_for("flow.thanks", url=article_url(article.url)))
 
 

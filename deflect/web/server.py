@@ -1,24 +1,28 @@
 """One process serving both halves: the static site at `/` and the support app at `/support/`.
 
-`deflect serve` builds what is stale (`deflect.site.freshness`), wraps the built site and the Flask
-app in one WSGI application (`create_wsgi`) and runs it with a bounded waitress server: one
-process, several threads, so the search index is opened once and the in-memory rate limits are exact.
+`deflect serve` checks every setting (`deflect.web.startup`), builds what is stale
+(`deflect.site.freshness`), wraps the built site and the Flask app in one WSGI application
+(`create_wsgi`) with the access log, and runs it with a bounded waitress server: one process,
+several threads, so the search index is opened once and the in-memory rate limits are exact.
+`deflect serve --no-site` is one instance of several behind nginx: the app only, nothing built.
 """
 
 from __future__ import annotations
 
+import logging
 import signal
 from collections.abc import Callable
 from pathlib import Path
 
+from werkzeug.exceptions import NotFound
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
 from deflect import settings
-from deflect.delivery.signature import InvalidSecret, signing_keys
+from deflect.delivery.signature import InvalidSecret
 from deflect.kb.folder import KnowledgeBase
 from deflect.settings import InvalidSetting
-from deflect.site.freshness import ensure_built
-from deflect.web import proxies
+from deflect.site.freshness import ensure_built, index_problem
+from deflect.web import logs, startup
 from deflect.web.static_site import StaticSite
 
 APP_PREFIX = "/support"
@@ -35,9 +39,9 @@ def load_app(kb: KnowledgeBase, data_dir: Path, threads: int = 8):
     return create_app({"KB": str(kb.root), "DATA_DIR": str(data_dir), "STORE_WAITERS": threads // 4})
 
 
-def create_wsgi(site_dir: Path, app=None):
-    """The site at `/` and, when given, the Flask app at `/support/`."""
-    site = StaticSite(site_dir)
+def create_wsgi(site_dir: Path | None, app=None):
+    """The site at `/` (none: 404 there, nginx serves it) and, when given, the Flask app at `/support/`."""
+    site = StaticSite(site_dir) if site_dir is not None else NotFound()
     return DispatcherMiddleware(site, {APP_PREFIX: app}) if app is not None else site
 
 
@@ -51,17 +55,25 @@ def serve(
     port: int = 8000,
     threads: int = 8,
     echo: Callable[[str], None] = print,
+    site: bool = True,
 ) -> None:
-    """Build what is stale, then serve until Ctrl-C (SIGINT) or SIGTERM; stop the outbox cleanly."""
+    """Build what is stale (with `site`), then serve until Ctrl-C (SIGINT) or SIGTERM; stop the outbox cleanly.
+
+    Without `site` (`--no-site`, an instance behind nginx) only the app is served, and nothing is
+    built: the index was built at deploy time and must open, else the start stops.
+    """
     from deflect.web.http_server import create_server
 
     data_dir = Path(data_dir).resolve()
-    app = _checked_app(kb, data_dir, echo, threads)
+    values = checked_settings(kb, data_dir)
+    logs.configure(values["DEFLECT_LOG_FORMAT"])
+    app = checked_app(kb, data_dir, echo, threads, build=site)
     # Bodies up to twice the app's limit reach the app, which answers its own 413; larger ones are
     # refused by the server from their Content-Length, before a byte of them is read.
     body_limit = 2 * app.config["MAX_CONTENT_LENGTH"]
+    wsgi = logs.AccessLog(create_wsgi(kb.site_dir(data_dir) if site else None, app))
     try:
-        server = create_server(create_wsgi(kb.site_dir(data_dir), app), host, port, threads, body_limit)
+        server = create_server(wsgi, host, port, threads, body_limit)
     except OSError as error:
         raise SystemExit(
             f"deflect cannot listen on {host}:{port}: {error.strerror or error}. "
@@ -69,33 +81,61 @@ def serve(
         ) from None
     port = getattr(server, "effective_port", None) or server.effective_listen[0][1]
     url = f"http://{_url_host(host)}:{port}/"
-    echo(
-        f"deflect is serving {kb.root.name}: the help center at {url} and the support form at "
-        f"{url}support/ (Ctrl-C stops)"
-    )
+    what = f"the support app at {url}support/ (no site)"
+    if site:
+        what = f"the help center at {url} and the support form at {url}support/"
+    echo(f"deflect is serving {kb.root.name}: {what} (Ctrl-C stops)")
+    logs.started(values, f"deflect started: {kb.root.name}, {what}, {threads} threads")
+    _run(server, app)
+    echo("deflect stopped.")
+
+
+def _run(server, app) -> None:
+    """Run the server until interrupted, then stop the outbox worker and close the sockets."""
     # Explicitly: a server started in the background by a script inherits an ignored SIGINT.
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, _interrupt)
     try:
         server.run()  # returns after closing its sockets on KeyboardInterrupt
     finally:
-        worker = app.extensions.get("deflect_outbox") if app is not None else None
+        worker = app.extensions.get("deflect_outbox")
         if worker is not None:
             worker.stop(timeout=10)
         server.close()
-    echo("deflect stopped.")
+        logging.getLogger("deflect").info("deflect stopped")
 
 
-def _checked_app(kb: KnowledgeBase, data_dir: Path, echo: Callable[[str], None], threads: int):
-    """Check the settings, build what is stale, create the app; a wrong setting stops with its fix."""
-    try:  # the settings first: a wrong one stops the start at once, before a build that may take a while
-        values = settings.load()
-        proxies.parse(values[proxies.SETTING])
-        signing_keys(values["DEFLECT_WEBHOOK_SECRET"])
-        ensure_built(kb, data_dir, echo)
+def checked_settings(kb: KnowledgeBase, data_dir: Path) -> dict[str, str | None]:
+    """Every setting, checked before anything is built or opened; a wrong one stops with its fix."""
+    values = dict(settings.load(), DEFLECT_KB=str(kb.root), DEFLECT_DATA_DIR=str(data_dir))
+    try:
+        startup.check(values)
+    except (InvalidSetting, InvalidSecret) as error:
+        raise SystemExit(f"deflect cannot start: {error}") from None
+    return values
+
+
+def checked_app(kb: KnowledgeBase, data_dir: Path, echo: Callable[[str], None], threads: int, build: bool = True):
+    """Build what is stale (or, without `build`, check the shipped index opens), then create the app."""
+    try:
+        if build:
+            ensure_built(kb, data_dir, echo)
+        else:
+            _shipped_index(kb, data_dir)
         return load_app(kb, data_dir, threads)
     except (InvalidSetting, InvalidSecret) as error:
         raise SystemExit(f"deflect cannot start: {error}") from None
+
+
+def _shipped_index(kb: KnowledgeBase, data_dir: Path) -> None:
+    """An instance that must not build: its index, built at deploy time, must open and answer, else stop."""
+    index_dir = kb.index_dir(data_dir)
+    problem = index_problem(index_dir)
+    if problem is not None:
+        raise SystemExit(
+            f"deflect cannot start: the search index at {index_dir} cannot be read ({problem}); with --no-site "
+            f"deflect never builds it: run `deflect build` at deploy time and ship {index_dir} to every instance"
+        )
 
 
 def _interrupt(signum, frame):

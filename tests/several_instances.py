@@ -1,0 +1,162 @@
+"""The deployment of docs/deploy.md ("Several instances"), for the tests: instances, their store, a customer.
+
+An `Instance` is a real `deflect serve --no-site` process on a loopback port that can be killed
+(SIGKILL) and started again on the same port; `stored` reads what the shared store holds with one
+SQL query, through sqlite3 or PostgreSQL's psql, so the check does not depend on either store's
+Python code; `file_request` is one customer filing through the API (the search step, then the
+request), trying again as a browser's user would when an instance dies under it.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tests.helpers import GOOD_FIELDS
+from tests.loopback import free_port
+
+
+@dataclass
+class Instance:
+    """One `deflect serve --no-site` on 127.0.0.1:port with `env`; its output appended to `log`."""
+
+    kb: Path
+    env: dict[str, str]
+    log: Path
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/support/"
+
+    def start(self, timeout: float = 60) -> Instance:
+        """Start it and wait until /support/healthz answers."""
+        command = [
+            sys.executable,
+            "-m",
+            "deflect",
+            "serve",
+            "--no-site",
+            "--kb",
+            str(self.kb),
+            "--port",
+            str(self.port),
+        ]
+        with self.log.open("ab") as sink:
+            self.process = subprocess.Popen(
+                command, cwd=self.log.parent, env={**os.environ, **self.env}, stdout=sink, stderr=subprocess.STDOUT
+            )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"deflect serve exited with {self.process.returncode}:\n{self.output()}")
+            try:
+                with urllib.request.urlopen(self.url + "healthz", timeout=2):
+                    return self
+            except OSError:
+                time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"deflect serve did not answer within {timeout} s:\n{self.output()}")
+
+    def kill(self) -> None:
+        """SIGKILL: no clean stop, whatever it was doing."""
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait()
+
+    def stop(self, timeout: float = 20) -> int | None:
+        """Ctrl-C (SIGINT) and wait for a clean exit; kill if it hangs."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        return self.process.returncode if self.process else None
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace") if self.log.exists() else ""
+
+    def get(self, path: str, source: str = "127.0.0.1") -> tuple[int, bytes]:
+        """GET a path of the app, directly (not through nginx), from a loopback `source` address."""
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10, source_address=(source, 0))
+        try:
+            connection.request("GET", "/support/" + path.lstrip("/"))
+            response = connection.getresponse()
+            return response.status, response.read()
+        finally:
+            connection.close()
+
+
+@dataclass(frozen=True)
+class Stored:
+    """What the shared store holds: requests (case number -> data) and outbox rows (case, channel, status)."""
+
+    requests: dict[str, dict]
+    outbox: list[tuple[str, str, str]]
+
+
+def stored(database_url: str | None, data_dir: Path) -> Stored:
+    """Read every request and outbox row from the shared store: PostgreSQL at `database_url`, else SQLite."""
+    queries = ("SELECT case_number, data FROM requests", "SELECT case_number, channel, status FROM outbox")
+    if database_url:
+        rows = [_psql(database_url, query) for query in queries]
+    else:
+        with sqlite3.connect(data_dir / "deflect.sqlite3") as connection:
+            rows = [connection.execute(query).fetchall() for query in queries]
+    requests = {}
+    for case, data in rows[0]:
+        assert case not in requests, f"case number {case} stored twice"
+        requests[case] = json.loads(data)
+    return Stored(requests, [tuple(row) for row in rows[1]])
+
+
+def _psql(url: str, query: str) -> list[tuple[str, ...]]:
+    result = subprocess.run(["psql", url, "-AtF", "\x1f", "-c", query], capture_output=True, text=True, check=True)
+    return [tuple(line.split("\x1f")) for line in result.stdout.splitlines() if line]
+
+
+def api(port: int, source: str, body: dict) -> tuple[int, dict]:
+    """POST /support/api/requests through nginx from `source`; a connection the server broke is status 0."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30, source_address=(source, 0))
+    try:
+        connection.request("POST", "/support/api/requests", json.dumps(body), {"Content-Type": "application/json"})
+        response = connection.getresponse()
+        text = response.read()
+    except (OSError, http.client.HTTPException):
+        return 0, {}
+    finally:
+        connection.close()
+    try:
+        return response.status, json.loads(text)
+    except ValueError:
+        return response.status, {}  # nginx's own page (502 while an instance dies)
+
+
+def question(marker: str, email: str) -> dict:
+    """A question request whose text carries `marker`, so each attempt can be found in the store."""
+    fields = dict(GOOD_FIELDS["question"], question=f"How do I give bonus points for early quizzes? Reference {marker}")
+    return {
+        "form": "question",
+        "subject": "[QUESTION] Bonus points for early quizzes",
+        "email": email,
+        "fields": fields,
+    }
+
+
+def file_request(port: int, source: str, body: dict) -> tuple[int, dict]:
+    """The search step (428 and a token), then the request with it; the final status and answer."""
+    status, answer = api(port, source, body)
+    if status != 428:
+        return status, answer
+    return api(port, source, dict(body, deflect_token=answer["deflect_token"]))
