@@ -5,6 +5,7 @@ Usage (from the repository root):
     .venv/bin/python benchmarks/search_quality.py                       # kb/docs + benchmarks/sample_queries.jsonl
     .venv/bin/python benchmarks/search_quality.py --docs DIR --queries FILE
     .venv/bin/python benchmarks/search_quality.py --set title=2.5 --set B=0.6   # try other weights
+    .venv/bin/python benchmarks/search_quality.py --engine deflect-lexical --engine whoosh   # some rows only
 
 The queries file has one JSON object a line: {"q": "...", "relevant": ["path.md", ...], "tags": [...]}
 with paths relative to --docs. Recall@k is the share of questions with a relevant page in the first
@@ -129,15 +130,36 @@ def synonyms_for(docs_dir, explicit):
     return None
 
 
-def deflect_engine(docs_dir, workdir, synonyms, tuning):
-    """deflect's search over an index built into workdir."""
-    build_index(read_folder(docs_dir), workdir / "index", synonyms_file=synonyms)
-    index = SearchIndex.open(workdir / "index", tuning=tuning)
+def deflect_lexical(run):
+    """deflect's lexical search over an index built into the run's work folder."""
+    build_index(read_folder(run.docs_dir), run.workdir / "index", synonyms_file=run.synonyms)
+    index = SearchIndex.open(run.workdir / "index", tuning=run.tuning)
 
     def search(q):
         return [r.path for r in index.search(q, limit=10).results]
 
     return search
+
+
+@dataclasses.dataclass(frozen=True)
+class Run:
+    """What an engine may build from: the corpus, its pages as the baselines read them, a work folder."""
+
+    docs_dir: Path
+    docs: dict
+    workdir: Path
+    synonyms: Path | None
+    tuning: Tuning
+
+
+# Rows of the table, in order: name -> (label, engine factory taking a Run, returning search(q) -> paths).
+# Another engine (a semantic mode, a fusion) is one more entry here.
+ENGINES = {
+    "deflect-lexical": ("deflect-lexical", deflect_lexical),
+    "whoosh": ("Whoosh BM25F (title^2 + body)", lambda run: whoosh_engine(run.docs)),
+    "lunr": ("lunr (title^10 + body)", lambda run: lunr_engine(run.docs)),
+}
+DEFLECT_ENGINES = [name for name in ENGINES if name.startswith("deflect")]
 
 
 # --- metrics ---------------------------------------------------------------------------------------
@@ -194,10 +216,18 @@ def main():
     ap.add_argument("--queries", type=Path, default=ROOT / "benchmarks" / "sample_queries.jsonl")
     ap.add_argument("--synonyms", type=Path, default=None, help="synonyms.yml for this corpus")
     ap.add_argument("--set", action="append", default=[], help="a Tuning weight, name=value")
+    ap.add_argument(
+        "--engine",
+        action="append",
+        choices=list(ENGINES),
+        default=None,
+        help="an engine to run (repeatable; default: all of them)",
+    )
     ap.add_argument("--only-deflect", action="store_true", help="skip the baselines")
     ap.add_argument("--no-tags", action="store_true", help="overall rows only")
-    ap.add_argument("--misses", action="store_true", help="list deflect's questions not in the top 3")
+    ap.add_argument("--misses", action="store_true", help="list each deflect engine's questions not in the top 3")
     args = ap.parse_args()
+    engines = args.engine or (DEFLECT_ENGINES if args.only_deflect else list(ENGINES))
 
     queries = [json.loads(line) for line in args.queries.read_text(encoding="utf-8").splitlines() if line.strip()]
     docs = load_docs(args.docs)
@@ -208,15 +238,18 @@ def main():
     print(f"{len(docs)} pages, {len(queries)} questions, synonyms: {synonyms or 'none'}\n")
     print("| engine | subset | n | R@1 | R@3 | R@5 | MRR@10 |")
     print("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
-    misses = [] if args.misses else None
+    misses = {}
     with tempfile.TemporaryDirectory() as workdir:
-        engine = deflect_engine(args.docs, Path(workdir), synonyms, parse_tuning(args.set))
-        evaluate("deflect", engine, queries, not args.no_tags, misses)
-    if not args.only_deflect:
-        evaluate("Whoosh BM25F (title^2 + body)", whoosh_engine(docs), queries, not args.no_tags)
-        evaluate("lunr (title^10 + body)", lunr_engine(docs), queries, not args.no_tags)
-    for rank, q, relevant, top in misses or []:
-        print(f"\nmiss (rank {rank}): {q}\n  want {relevant}\n  got  {top}")
+        tuning = parse_tuning(args.set)
+        for name in engines:
+            label, factory = ENGINES[name]
+            run = Run(args.docs, docs, Path(workdir) / name, synonyms, tuning)
+            run.workdir.mkdir()
+            found = misses.setdefault(label, []) if args.misses and name in DEFLECT_ENGINES else None
+            evaluate(label, factory(run), queries, not args.no_tags, found)
+    for label, found in misses.items():
+        for rank, q, relevant, top in found:
+            print(f"\n{label} miss (rank {rank}): {q}\n  want {relevant}\n  got  {top}")
 
 
 if __name__ == "__main__":

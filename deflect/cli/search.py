@@ -58,7 +58,10 @@ def search(index_dir: Path, limit: int, as_json: bool, record_gaps: bool, querie
     """Search the knowledge base, as the deflection form does."""
     from deflect.search import SearchIndex
 
-    found = SearchIndex.open(index_dir)
+    try:
+        found = SearchIndex.open(index_dir)
+    except ValueError as error:  # an index of another format: the message says how to rebuild it
+        raise click.ClickException(str(error)) from None
     try:
         for query in queries:
             response = found.search(query, limit=limit)

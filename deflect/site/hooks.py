@@ -1,7 +1,8 @@
 """MkDocs build hooks (listed under `hooks:` in mkdocs.yml).
 
 - Render policy directives (`<!-- deflect: response-times -->`) from the KB's support.yml.
-- Hand every rendered page to deflect.site, so the search index is built from the same pages.
+- Hand every rendered page (HTML and table of contents) to deflect.site, so the search index is
+  built from exactly what the site shows.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from mkdocs.exceptions import PluginError
 from deflect.policy import tables
 from deflect.site import build as site
 from deflect.kb.pages import Page
+from deflect.kb.render import Rendered, flatten_toc
 from deflect.kb.problems import InvalidFile
 from deflect.policy.reader import load_policy
 
@@ -40,7 +42,8 @@ def on_page_markdown(markdown, page, config, files):
 
 
 def on_page_content(html, page, config, files):
-    """Collect the page as published: source path, URL, title, front matter and Markdown."""
+    """Collect the page as published: source path, URL, title, front matter, HTML and table of contents."""
+    toc = flatten_toc(page.toc, lambda link: (link.level, link.id, link.title), lambda link: link.children)
     site.collect(Page(path=page.file.src_uri, url=page.url, title=page.title or "",
-                      markdown=page.markdown or "", meta=dict(page.meta)))
+                      markdown=page.markdown or "", meta=dict(page.meta), rendered=Rendered(html, toc)))
     return html
