@@ -13,13 +13,13 @@ This is the only module that imports Whoosh. The API::
     index.candidate("faq/refunds.md", section=2)   # an article another ranking found, as a Candidate
     index.close()
 
-Each article is one document with separate fields for title, front-matter `questions`, tags,
-description and body (every heading and text of the page); weights are in
-`deflect.ranking.tuning.Tuning`. Its sections are stored with their anchors and analysed terms: the
-page query finds candidate articles, their sections and the query's common words are scored from
-those stored terms (`ranking.candidate_scoring`), and an article's score is its page score plus
-both; the result links to the best section and the snippet comes from it. Words found in most
-articles rank but never select an article on their own.
+Each article is one document with fields for title, front-matter `questions`, tags, description
+and body (every heading and text of the page), weighted by `ranking.tuning.Tuning`; its sections
+are stored with their anchors and analysed terms. The page query selects candidate articles (words
+in most articles rank but never select); their sections and common words are scored from the
+stored terms (`ranking.candidate_scoring`); the result links to the best section, with its snippet.
+With the `semantic` extra (and DEFLECT_SEMANTIC not `off`) builds also embed every article's
+passages and searches fuse both rankings (`deflect/semantic/`, no Whoosh there).
 """
 
 from __future__ import annotations
@@ -40,32 +40,24 @@ from deflect.kb.pages import Page
 from deflect.ranking import candidate_scoring as scoring
 from deflect.ranking import index_folder
 from deflect.ranking.documents import ArticleRecord, stored_article
+from deflect.ranking.index_folder import IndexBuilt
 from deflect.ranking.preparation import prepared
 from deflect.ranking.query_plan import QueryPlan, plan_query
-from deflect.ranking.results import NO_SECTION, Candidate, LexicalRanking, Result, SearchResponse, article_result
+from deflect.ranking.results import Candidate, LexicalRanking, Result, SearchResponse, article_result
 from deflect.ranking.spelling import Speller
 from deflect.ranking.synonyms import Synonyms, load_synonyms
 from deflect.ranking.tuning import Tuning, plural_stem
 from deflect.ranking.words import INDEX_STOP_WORDS, fold
+from deflect.semantic.engine import SemanticSide, embed_index
+from deflect.semantic.fusion import Fusion, fused_search
 
-__all__ = [
-    "Candidate",
-    "LexicalRanking",
-    "Result",
-    "SearchIndex",
-    "SearchResponse",
-    "Tuning",
-    "build_index",
-    "check_index",
-    "update_index",
-]
-
-TOKEN_PATTERN = r"\w+(?:\.?\w+)*"
+__all__ = ["Candidate", "IndexBuilt", "LexicalRanking", "Result", "SearchIndex", "SearchResponse", "Tuning"]
+__all__ += ["build_index", "check_index", "update_index"]
 
 
 def _analyzer(light: bool = False):
     """Tokenize, lower-case, drop stop words, stem (Snowball English, or plural-only when `light`)."""
-    chain = RegexTokenizer(TOKEN_PATTERN) | LowercaseFilter() | StopFilter(stoplist=INDEX_STOP_WORDS)
+    chain = RegexTokenizer(r"\w+(?:\.?\w+)*") | LowercaseFilter() | StopFilter(stoplist=INDEX_STOP_WORDS)
     if light:
         return chain | StemFilter(stemfn=plural_stem, cachesize=-1)
     return chain | StemFilter(stemfn=porter2_stem, cachesize=-1)
@@ -106,38 +98,53 @@ def _write_pages(writer, pages: list[Page], totals: index_folder.Totals) -> list
     records = []
     for article in prepared(partial(stored_article, analyse=_analysed), pages):
         if article is not None:
-            for word, count in article.words.items():
-                totals.vocabulary[word] = totals.vocabulary.get(word, 0) + count
-            totals.sections = totals.sections.plus(article.document["data"]["sections"])
+            totals.add(article.words, article.document["data"]["sections"])
             writer.add_document(**article.document)
             records.append(article.record)
     return records
 
 
-def build_index(pages: list[Page], index_dir: str | Path, synonyms_file: str | Path | None = None) -> None:
+def build_index(
+    pages: list[Page],
+    index_dir: str | Path,
+    synonyms_file: str | Path | None = None,
+    semantic: bool | None = None,
+    cache_dir: str | Path | None = None,
+) -> IndexBuilt:
     """Index `pages` into a fresh folder beside `index_dir`, then swap it in atomically.
 
     Pages whose front matter says `search: {exclude: true}` are left out, as `deflect build` does.
     `index_dir` becomes a symlink to the fresh folder, so a reader never sees a half-built index;
     `synonyms_file` (the writers' `synonyms.yml`) is copied into the index and applied at query time.
+    With the semantic model (`semantic=None`: unless DEFLECT_SEMANTIC=off; False: never) the passages
+    are embedded too, those seen before taken from `cache_dir` (default: DEFLECT_EMBEDDING_CACHE).
     """
     index_dir = Path(index_dir).absolute()
     fresh = index_folder.fresh_folder(index_dir)
     ix = whoosh_index.create_in(str(fresh), schema())
     totals = index_folder.Totals({}, scoring.SectionStats())
     writer = ix.writer(limitmb=256)
-    _write_pages(writer, pages, totals)
+    records = _write_pages(writer, pages, totals)
     writer.commit()
     ix.close()
     index_folder.save_totals(fresh, totals)
     index_folder.save_synonyms(fresh, load_synonyms(synonyms_file))
+    built = embed_index(records, fresh, index_dir, semantic, cache_dir)
     index_folder.swap_in(fresh, index_dir)
+    return built
 
 
-def update_index(index_dir: str | Path, changed: list[Page], removed_paths: list[str]) -> None:
+def update_index(
+    index_dir: str | Path,
+    changed: list[Page],
+    removed_paths: list[str],
+    semantic: bool | None = None,
+    cache_dir: str | Path | None = None,
+) -> IndexBuilt:
     """Re-index the `changed` pages and delete `removed_paths`, in place (one writer at a time).
 
-    A changed page whose front matter now says `search: {exclude: true}` leaves the index.
+    A changed page whose front matter now says `search: {exclude: true}` leaves the index. An
+    index built with the semantic model has the changed articles' new passages embedded.
     """
     folder = Path(index_dir).resolve()
     totals = index_folder.read_totals(folder)
@@ -149,17 +156,21 @@ def update_index(index_dir: str | Path, changed: list[Page], removed_paths: list
             if old is not None:
                 totals.sections = totals.sections.plus(old["data"]["sections"], sign=-1)
             writer.delete_by_term("path", path)
-    _write_pages(writer, changed, totals)
+    records = _write_pages(writer, changed, totals)
     writer.commit()
     ix.close()
     index_folder.save_totals(folder, totals)
+    removed = set(removed_paths) | {page.path for page in changed}
+    return embed_index(records, folder, Path(index_dir), semantic, cache_dir, removed)
 
 
 class _Generation:
-    """One opened index folder: the Whoosh index, per-thread searchers, vocabulary, synonyms, statistics."""
+    """One opened index folder: the Whoosh index, per-thread searchers, vocabulary, synonyms,
+    section statistics and the semantic side (None for a lexical index)."""
 
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, semantic: bool | None = False):
         self.folder = folder
+        self.semantic = SemanticSide.open(folder, semantic)
         self.sections = index_folder.read_statistics(folder)
         self.ix = whoosh_index.open_dir(str(folder), readonly=True)
         self.speller = Speller(index_folder.read_vocabulary(folder))
@@ -200,26 +211,41 @@ class _Generation:
 class SearchIndex(index_folder.Followed):
     """A long-lived, thread-safe searcher over one index folder; picks up a swapped-in rebuild."""
 
-    def __init__(self, index_dir: Path, tuning: Tuning):
-        self.tuning = tuning
+    def __init__(self, index_dir: Path, tuning: Tuning, semantic: bool | None = None, fusion: Fusion | None = None):
+        self.tuning, self.fusion = tuning, fusion or Fusion()
         self.weighting = BM25F(B=tuning.B, K1=tuning.K1, title_B=tuning.title_B)
-        super().__init__(index_dir, _Generation)
+        super().__init__(index_dir, partial(_Generation, semantic=semantic))
 
     @classmethod
-    def open(cls, index_dir: str | Path, tuning: Tuning | None = None) -> SearchIndex:
+    def open(
+        cls,
+        index_dir: str | Path,
+        tuning: Tuning | None = None,
+        semantic: bool | None = None,
+        fusion: Fusion | None = None,
+    ) -> SearchIndex:
         """Open the index built by `build_index` (once per process, not per request).
 
-        An index of another format (written by another version of deflect) raises ValueError
-        with the command that rebuilds it.
+        An index built with the semantic model is searched with it too, unless `semantic` is False
+        (None: unless DEFLECT_SEMANTIC=off). An index of another format (written by another version
+        of deflect) raises ValueError with the command that rebuilds it.
         """
-        return cls(Path(index_dir).absolute(), tuning or Tuning())
+        return cls(Path(index_dir).absolute(), tuning or Tuning(), semantic, fusion)
+
+    @property
+    def mode(self) -> str:
+        """How this index is searched: "lexical" or "lexical + semantic (model ...)"."""
+        return SemanticSide.mode(self.current().semantic)
 
     def _stored(self, path: str) -> dict | None:
         """The stored fields of one indexed article, or None."""
         return self.current().searcher(self.weighting).document(path=path)
 
     def search(self, query: str, limit: int = 5) -> SearchResponse:
-        """Return the best `limit` articles for a customer's words."""
+        """Return the best `limit` articles for a customer's words (fused with the model's, if any)."""
+        side = self.current().semantic
+        if side is not None:
+            return fused_search(self, side, query, limit, self.fusion)
         ranking = self.lexical(query, max(limit, self.tuning.candidates))
         results = [self.result(candidate, ranking.highlight) for candidate in ranking.candidates[:limit]]
         return SearchResponse(query, results, ranking.did_you_mean)
@@ -233,10 +259,7 @@ class SearchIndex(index_folder.Followed):
         """An indexed article as a Candidate with the given section (for articles another ranking
         found); None when the path is not indexed or has no such section."""
         found = self._stored(path)
-        sections = (found["data"]["sections"] or [NO_SECTION]) if found else []
-        if not 0 <= section < len(sections):
-            return None
-        return Candidate(path, score, section, sections[section][1], sections[section][0], found["data"])
+        return Candidate.of(path, found["data"], section, score) if found else None
 
     def result(self, candidate: Candidate, highlight: frozenset[str], score: float | None = None) -> Result:
         """The Result shown for a candidate (its best section's anchor and snippet), at `score` if given."""
@@ -262,13 +285,10 @@ class SearchIndex(index_folder.Followed):
 def check_index(index_dir: str | Path) -> int:
     """Open the index and read it as searches do: every stored article, then a query for the first
     one's title. Return the number of articles; raise whatever a missing or damaged index raises."""
-    index = SearchIndex.open(index_dir)
-    try:
+    with SearchIndex.open(index_dir) as index:
         documents = index.documents()
         if documents:
             index.search(documents[0][1], limit=1)
-    finally:
-        index.close()
     return len(documents)
 
 
@@ -283,15 +303,15 @@ def _frequency(searcher, word: str) -> int:
     return searcher.doc_frequency("body", stem) if stem else 0
 
 
+def _weighted(tuning: Tuning, word: str):
+    """(field, term) of a word in every field the tuning searches."""
+    return [(f, t) for f in FIELDS if getattr(tuning, f) > 0 for t in _terms(f, word)]
+
+
 def _concept(searcher, word: str, weight: float, tuning: Tuning):
     """One word searched in every weighted field that has it; None when no field has it."""
-    subqueries = [
-        Term(f, t, boost=getattr(tuning, f) * weight)
-        for f in FIELDS
-        if getattr(tuning, f) > 0
-        for t in _terms(f, word)
-        if searcher.doc_frequency(f, t)
-    ]
+    found = [(f, t) for f, t in _weighted(tuning, word) if searcher.doc_frequency(f, t)]
+    subqueries = [Term(f, t, boost=getattr(tuning, f) * weight) for f, t in found]
     if not subqueries:
         return None
     return subqueries[0] if len(subqueries) == 1 else Or(subqueries)
@@ -328,25 +348,17 @@ class _Query(scoring.QueryParts):
         """The ranking-only words' terms in every weighted field, for `optional_score`."""
         searcher, tuning, found = self.searcher, self.tuning, []
         for part in self.split()[1]:
-            for f, word in ((f, w) for w in part.words for f in FIELDS if getattr(tuning, f) > 0):
-                B = tuning.title_B if f == "title" else tuning.B
-                found += [
-                    scoring.FieldTerm(
-                        f, t, getattr(tuning, f) * part.weight, searcher.idf(f, t), searcher.avg_field_length(f), B
-                    )
-                    for t in _terms(f, word)
-                    if searcher.doc_frequency(f, t)
-                ]
+            for f, t in (term for word in part.words for term in _weighted(tuning, word)):
+                if searcher.doc_frequency(f, t):
+                    B, weight = (tuning.title_B if f == "title" else tuning.B), getattr(tuning, f) * part.weight
+                    found.append(scoring.FieldTerm(f, t, weight, searcher.idf(f, t), searcher.avg_field_length(f), B))
         return found
 
 
 def _tree(query):
-    """The query with every Or in it matched by Whoosh's tree of unions, also in small indexes.
-
-    Whoosh's array union (its choice under 5,000 articles) reads and scores every posting of every
-    word; the tree skips the blocks that cannot reach the top candidates: query p95 at 1,000
-    articles 0.37x plain Whoosh's instead of 0.63x (benchmarks/README.md).
-    """
+    """The query with every Or in it matched by Whoosh's tree of unions, also in small indexes: unlike
+    the array union (Whoosh's choice under 5,000 articles) it skips the blocks that cannot reach the
+    top candidates (query p95 at 1,000 articles 0.37x plain Whoosh's instead of 0.63x)."""
     for sub in query.children():
         _tree(sub)
     if isinstance(query, Or):
@@ -370,15 +382,6 @@ def _whoosh_query(searcher, plan: QueryPlan, tuning: Tuning) -> _Query:
     return query
 
 
-def _candidate(hit, terms, optional: list[scoring.FieldTerm], stats: scoring.SectionStats, tuning: Tuning) -> Candidate:
-    """A hit scored in full: its page score, its common words' score and its best section's."""
-    data = hit["data"]
-    sections = data["sections"] or [NO_SECTION]
-    index, section_score = scoring.best_section(sections, terms, stats, tuning)
-    score = hit.score + scoring.optional_score(data, optional, tuning.K1) + tuning.section * section_score
-    return Candidate(hit["path"], score, index, sections[index][1], sections[index][0], data, section_score)
-
-
 def rank(generation: _Generation, searcher, query: str, count: int, tuning: Tuning) -> LexicalRanking:
     """Run a customer's query and return up to `count` candidate articles, best first."""
     plan = plan_query(query, lambda w: _known(searcher, w), generation.speller, generation.synonyms, tuning)
@@ -388,7 +391,8 @@ def rank(generation: _Generation, searcher, query: str, count: int, tuning: Tuni
         return LexicalRanking(query, [], frozenset(), plan.did_you_mean)
     hits = searcher.search(whoosh_query, limit=count)
     optional, terms = parts.optional_terms(), scoring.needles(parts.weights)
-    candidates = [_candidate(hit, terms, optional, generation.sections, tuning) for hit in hits]
+    stats = generation.sections
+    candidates = [scoring.scored(h["path"], h.score, h["data"], terms, optional, stats, tuning) for h in hits]
     candidates.sort(key=lambda c: -c.score)
     highlight = frozenset(t.text for part in parts.parts for t in part.query.all_tokens())
     return LexicalRanking(query, candidates, highlight, plan.did_you_mean)

@@ -65,6 +65,18 @@ SETTINGS: tuple[Setting, ...] = (
         "networks (127.0.0.1 for nginx on this machine, 10.1.0.0/16), or how many there are (1); unset: none "
         "trusted, forwarding headers ignored.",
     ),
+    Setting(
+        "DEFLECT_SEMANTIC",
+        "auto",
+        "auto: build and search with the local semantic model when the semantic extra is installed; "
+        "off: the lexical engine only.",
+    ),
+    Setting(
+        "DEFLECT_EMBEDDING_CACHE",
+        None,
+        "Where the semantic model's embeddings are kept between index builds (keyed by model and text, "
+        "safe to delete); unset: an embedding-cache folder beside the index.",
+    ),
 )
 
 

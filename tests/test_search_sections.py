@@ -1,5 +1,6 @@
-"""Section-aware ranking: headings are searchable, the one section that answers lifts a long page,
-and words found in most articles rank but never select. A real index in tmp_path, no mocks."""
+"""Section-aware lexical ranking: headings are searchable, the one section that answers lifts a long
+page, and words found in most articles rank but never select. A real index in tmp_path, no mocks;
+built without the semantic model, since these are the lexical engine's rules."""
 
 from __future__ import annotations
 
@@ -75,7 +76,7 @@ def build(tmp_path, articles: dict[str, str], tuning: Tuning | None = None) -> S
         )
     for path, text in articles.items():
         (docs / path).write_text(text, encoding="utf-8")
-    build_index(read_folder(docs), tmp_path / "index")
+    build_index(read_folder(docs), tmp_path / "index", semantic=False)  # the lexical engine's ranking
     return SearchIndex.open(tmp_path / "index", tuning=tuning)
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from deflect.ranking.results import NO_SECTION, Candidate
 from deflect.ranking.tuning import Tuning
 
 
@@ -150,3 +151,13 @@ def optional_score(data: dict, terms: list[FieldTerm], K1: float) -> float:
         if tf:
             score += term.weight * term.idf * bm25(tf, length, term.average, K1, term.B)
     return score
+
+
+def scored(
+    path: str, page_score: float, data: dict, terms, optional: list[FieldTerm], stats: SectionStats, tuning: Tuning
+) -> Candidate:
+    """A candidate scored in full: its page score (the engine's), its common words' and its best
+    section's, from its stored `data`; the Candidate has that section."""
+    index, section_score = best_section(data["sections"] or [NO_SECTION], terms, stats, tuning)
+    score = page_score + optional_score(data, optional, tuning.K1) + tuning.section * section_score
+    return Candidate.of(path, data, index, score, section_score)

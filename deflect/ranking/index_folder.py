@@ -27,12 +27,32 @@ META_FILE = "deflect-index.json"
 FORMAT = 2  # stored sections with their terms; an index of another format must be rebuilt
 
 
+@dataclass(frozen=True)
+class IndexBuilt:
+    """What a build or an update did: articles written, the search mode, passages embedded or reused."""
+
+    articles: int
+    mode: str  # "lexical" or "lexical + semantic (model ...)"
+    embedded: int = 0
+    reused: int = 0
+
+    def __str__(self) -> str:
+        done = f", {self.embedded} passages embedded, {self.reused} reused" if self.embedded or self.reused else ""
+        return f"{self.mode}{done}"
+
+
 @dataclass
 class Totals:
     """What a build or update adds up besides the documents: spelling vocabulary, section statistics."""
 
     vocabulary: dict[str, int]
     sections: SectionStats
+
+    def add(self, words: dict[str, int], sections: list) -> None:
+        """Count an article's words (once each) and its stored sections."""
+        for word, count in words.items():
+            self.vocabulary[word] = self.vocabulary.get(word, 0) + count
+        self.sections = self.sections.plus(sections)
 
 
 def fresh_folder(index_dir: Path) -> Path:
@@ -109,7 +129,7 @@ class Followed:
 
     `open_folder(folder)` opens one generation (an object with `folder` and `close()`); where the
     `index_dir` symlink points is checked at most once a second. A replaced generation stays open
-    for the threads still using it; `close()` closes them all.
+    for the threads still using it; `close()` (or the end of a `with` block) closes them all.
     """
 
     def __init__(self, index_dir: Path, open_folder: Callable):
@@ -130,6 +150,12 @@ class Followed:
                     self._retired.append(self._generation)
                     self._generation = self._open(folder)
         return self._generation
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
 
     def close(self) -> None:
         """Close every generation opened; nothing can be searched afterwards."""

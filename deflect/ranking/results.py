@@ -52,6 +52,15 @@ class Candidate:
     data: dict = field(repr=False, compare=False, default_factory=dict)
     section_score: float = 0.0
 
+    @classmethod
+    def of(cls, path: str, data: dict, section: int, score: float, section_score: float = 0.0) -> Candidate | None:
+        """An article (its stored data) with one of its sections; None when it has no such section."""
+        sections = data["sections"] or [NO_SECTION]
+        if not 0 <= section < len(sections):
+            return None
+        heading, anchor = sections[section][:2]
+        return cls(path, score, section, anchor, heading, data, section_score)
+
 
 @dataclass(frozen=True)
 class LexicalRanking:

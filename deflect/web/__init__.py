@@ -5,5 +5,5 @@ The support app's pieces (`resources`, `flow`, `filing`, `accept`, `api`, `healt
 (`server`, `static_site`, `http_server`, `proxies`). The only part of deflect, with `deflect/app.py`,
 that imports Flask.
 
-May import: kb, policy, forms, intake, ranking, site, store, delivery, search, settings, outage, app.
+May import: kb, policy, forms, intake, ranking, semantic, site, store, delivery, search, settings, outage, app.
 """

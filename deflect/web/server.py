@@ -16,6 +16,7 @@ from werkzeug.middleware.dispatcher import DispatcherMiddleware
 from deflect import settings
 from deflect.delivery.signature import InvalidSecret, signing_keys
 from deflect.kb.folder import KnowledgeBase
+from deflect.semantic.model import wanted as semantic_wanted
 from deflect.settings import InvalidSetting
 from deflect.site.freshness import ensure_built
 from deflect.web import proxies
@@ -92,6 +93,7 @@ def _checked_app(kb: KnowledgeBase, data_dir: Path, echo: Callable[[str], None],
         values = settings.load()
         proxies.parse(values[proxies.SETTING])
         signing_keys(values["DEFLECT_WEBHOOK_SECRET"])
+        semantic_wanted(values["DEFLECT_SEMANTIC"])
         ensure_built(kb, data_dir, echo)
         return load_app(kb, data_dir, threads)
     except (InvalidSetting, InvalidSecret) as error:
