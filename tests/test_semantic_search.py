@@ -128,6 +128,16 @@ def test_a_wrong_deflect_semantic_value_stops_the_app_and_the_command_with_the_f
     assert "DEFLECT_SEMANTIC must be auto or off, not 'yes please'" in outcome.output
 
 
+def test_deflect_serve_stops_at_once_on_a_wrong_deflect_semantic_value(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DEFLECT_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("DEFLECT_SEMANTIC", "sometimes")
+    result = CliRunner().invoke(main, ["serve", "--kb", str(PROJECT / "kb")])
+    assert result.exit_code == 1
+    assert "deflect cannot start: DEFLECT_SEMANTIC must be auto or off, not 'sometimes'" in result.output
+    assert not (tmp_path / "var" / "site").exists()  # stopped before building anything
+
+
 @pytest.fixture
 def embedded_texts(monkeypatch) -> list[str]:
     """Every text that goes through the real model from now on (counted, then embedded as usual)."""

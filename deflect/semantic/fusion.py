@@ -6,7 +6,10 @@ whose best passage is far from the query (cosine under `min_cosine`, where unrel
 ranks nothing; when the lexical side found nothing at all, the model alone must be surer
 (`alone_cosine`): the nearest passage of any text has some cosine, and gibberish must still find
 nothing rather than anything.
-Values in `Fusion` were measured on the three labeled sets (benchmarks/README.md).
+Values in `Fusion` were measured on the three labeled sets (benchmarks/README.md): the
+section-aware lexical ranking is reliable at its top and noisy in its tail, so only its first 8
+results are fused and ranks decay fast (k=5); with 30, as on the engine before it, its tail lent
+the model's wrong answers enough to push right ones out of the top 3.
 
 `fused_search` is the search with the model: the lexical ranking's candidates
 (`SearchIndex.lexical`) fused with the passages' cosine ranking (`engine.SemanticSide.ranking`).
@@ -23,11 +26,11 @@ from deflect.ranking.results import Candidate, SearchResponse
 class Fusion:
     """How the two rankings are fused."""
 
-    k: float = 10.0
-    lexical_depth: int = 30  # lexical candidates fused
+    k: float = 5.0
+    lexical_depth: int = 8  # the lexical engine's first results fused
     semantic_depth: int = 30  # semantic candidates fused
     lexical: float = 1.0  # weight of the lexical ranking
-    semantic: float = 1.25  # weight of the semantic ranking
+    semantic: float = 1.5  # weight of the semantic ranking
     min_cosine: float = 0.3  # a semantic candidate's least cosine
     alone_cosine: float = 0.4  # the same, when the lexical ranking is empty
 
@@ -61,7 +64,8 @@ def fused_search(index, side, query: str, limit: int, fusion: Fusion) -> SearchR
 
     `index` is the SearchIndex (its lexical ranking and results), `side` its semantic side.
     """
-    ranking = index.lexical(query, fusion.lexical_depth)
+    # The lexical engine's own first results: its candidates are scored in full before the cut.
+    ranking = index.lexical(query, max(fusion.lexical_depth, index.tuning.candidates))
     lexical = {candidate.path: candidate for candidate in ranking.candidates}
     # The model reads the corrected words: it knows "password", not "pasword".
     semantic = side.ranking(ranking.did_you_mean or query, fusion.semantic_depth)
