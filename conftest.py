@@ -7,6 +7,7 @@ lives at the project root so that it sees the skips of every test folder.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -44,6 +45,24 @@ def project_kb_copy(tmp_path_factory) -> Path:
 def start_deflect():
     """`start_deflect(kb_dir, data_dir, env=None)`: run the real `deflect serve`; call `.stop()` after."""
     return start_server
+
+
+@pytest.fixture(scope="session", autouse=True)
+def shared_embedding_cache(tmp_path_factory):
+    """One embedding cache for the session's index builds, in-process and in `deflect serve`.
+
+    With the semantic extra installed every build embeds its articles (about 10 s for kb/docs);
+    the cache, keyed by text, makes every later build of the same pages take no model time.
+    Tests about the cache itself pass their own `cache_dir`.
+    """
+    folder = tmp_path_factory.mktemp("embedding-cache")
+    previous = os.environ.get("DEFLECT_EMBEDDING_CACHE")
+    os.environ["DEFLECT_EMBEDDING_CACHE"] = str(folder)
+    yield folder
+    if previous is None:
+        os.environ.pop("DEFLECT_EMBEDDING_CACHE", None)
+    else:
+        os.environ["DEFLECT_EMBEDDING_CACHE"] = previous
 
 
 @pytest.fixture(scope="session", autouse=True)

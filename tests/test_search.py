@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from deflect.kb.pages import read_folder
+from deflect.ranking import preparation
 from deflect.search import SearchIndex, build_index, update_index
 
 ARTICLES = {
@@ -208,3 +209,25 @@ def test_pages_excluded_from_search_are_left_out_of_builds_and_updates(tmp_path)
         assert fresh.documents() == []
     finally:
         fresh.close()
+
+
+def test_an_index_of_another_format_is_refused_with_the_command_that_rebuilds_it(tmp_path):
+    build_index(read_folder(write_docs(tmp_path / "docs", {"a.md": "# A\n\nText.\n"})), tmp_path / "index")
+    (tmp_path / "index" / "deflect-index.json").unlink()  # as an index written before sections were stored
+    with pytest.raises(ValueError, match="run `deflect build`"):
+        SearchIndex.open(tmp_path / "index")
+
+
+def test_a_large_build_prepared_in_two_processes_indexes_the_same_as_one_process(tmp_path, monkeypatch):
+    docs = write_docs(tmp_path / "docs", ARTICLES)
+    build_index(read_folder(docs), tmp_path / "one")
+    monkeypatch.setattr(preparation, "PARALLEL_BUILD", 1)  # as for a knowledge base of thousands of articles
+    build_index(read_folder(docs), tmp_path / "two")
+    one, two = SearchIndex.open(tmp_path / "one"), SearchIndex.open(tmp_path / "two")
+    try:
+        assert two.documents() == one.documents()
+        assert [two.sections(p) for p, _, _ in two.documents()] == [one.sections(p) for p, _, _ in one.documents()]
+        assert two.search("upload the new certificate") == one.search("upload the new certificate")
+    finally:
+        one.close()
+        two.close()

@@ -181,7 +181,19 @@ def test_deflects_own_modules_count_as_build_inputs(small_kb):
     """An upgrade of deflect rebuilds: an index pickled by other code may not open."""
     package = Path(deflect.__file__).parent
     names = {path.relative_to(package).as_posix() for path in build_inputs(small_kb) if path.is_relative_to(package)}
-    assert {"search.py", "site/hooks.py", "ranking/documents.py"} <= names  # any module, at any depth
+    assert {"search.py", "site/hooks.py", "ranking/documents.py", "semantic/fusion.py"} <= names  # any depth
+
+
+def test_a_lexical_index_is_rebuilt_once_the_semantic_model_may_be_used(small_kb, tmp_path, monkeypatch):
+    data, messages = tmp_path / "var", []
+    monkeypatch.setenv("DEFLECT_SEMANTIC", "off")
+    ensure_built(small_kb, data, echo=messages.append)
+    assert not is_stale(small_kb, data) and messages[-1].endswith("(lexical)")
+    monkeypatch.setenv("DEFLECT_SEMANTIC", "auto")
+    assert is_stale(small_kb, data)
+    assert ensure_built(small_kb, data, echo=messages.append)
+    assert "(lexical + semantic (model all-MiniLM-L6-v2" in messages[-1]
+    assert not is_stale(small_kb, data)
 
 
 def test_a_removed_output_makes_the_build_stale(small_kb, tmp_path):

@@ -1,4 +1,4 @@
-"""What several commands share: the `--kb` option and where the settings put the data folder."""
+"""What several commands share: the `--kb` and `--no-semantic` options, where the settings put the data folder."""
 
 from __future__ import annotations
 
@@ -29,3 +29,23 @@ def knowledge_base(kb_dir: Path | None) -> KnowledgeBase:
 def data_dir() -> Path:
     """Return the data folder from the settings."""
     return Path(settings.load()["DEFLECT_DATA_DIR"])
+
+
+def no_semantic_option(function):
+    """Add `--no-semantic` (the lexical engine even where the semantic extra is installed)."""
+    return click.option(
+        "--no-semantic",
+        is_flag=True,
+        help="Build a lexical index only, even with the semantic extra installed (as DEFLECT_SEMANTIC=off does).",
+    )(function)
+
+
+def semantic_choice(no_semantic: bool = False) -> bool | None:
+    """False for --no-semantic, else None (DEFLECT_SEMANTIC decides); a wrong setting stops here."""
+    from deflect.semantic.model import wanted
+
+    try:
+        wanted(settings.load()["DEFLECT_SEMANTIC"])
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
+    return False if no_semantic else None

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from deflect.cli.options import data_dir
+from deflect.cli.options import data_dir, no_semantic_option, semantic_choice
 
 
 @click.command("index")
@@ -32,14 +32,15 @@ from deflect.cli.options import data_dir
     default=None,
     help="A synonyms.yml to apply at query time. Default: none.",
 )
-def index(docs_dir: Path, index_dir: Path, synonyms_file: Path | None) -> None:
-    """Index any folder of Markdown for `deflect search`."""
+@no_semantic_option
+def index(docs_dir: Path, index_dir: Path, synonyms_file: Path | None, no_semantic: bool) -> None:
+    """Index any folder of Markdown for `deflect search` (with the semantic model when installed)."""
     from deflect.kb.pages import is_article, read_folder
     from deflect.search import build_index
 
     pages = [page for page in read_folder(docs_dir) if is_article(page.meta)]
-    build_index(pages, index_dir, synonyms_file=synonyms_file)
-    click.echo(f"Indexed {len(pages)} pages from {docs_dir} into {index_dir}", err=True)
+    built = build_index(pages, index_dir, synonyms_file=synonyms_file, semantic=semantic_choice(no_semantic))
+    click.echo(f"Indexed {len(pages)} pages from {docs_dir} into {index_dir} ({built})", err=True)
 
 
 @click.command("search")
@@ -58,7 +59,10 @@ def search(index_dir: Path, limit: int, as_json: bool, record_gaps: bool, querie
     """Search the knowledge base, as the deflection form does."""
     from deflect.search import SearchIndex
 
-    found = SearchIndex.open(index_dir)
+    try:
+        found = SearchIndex.open(index_dir, semantic=semantic_choice())
+    except ValueError as error:  # an index of another format: the message says how to rebuild it
+        raise click.ClickException(str(error)) from None
     try:
         for query in queries:
             response = found.search(query, limit=limit)

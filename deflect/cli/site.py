@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from deflect.cli.options import data_dir, kb_option, knowledge_base
+from deflect.cli.options import data_dir, kb_option, knowledge_base, no_semantic_option, semantic_choice
 
 
 @click.command()
@@ -36,9 +36,10 @@ def _relative(problem) -> str:
 
 @click.command()
 @kb_option
-def build(kb_dir: Path | None) -> None:
-    """Build the site and the search index from the same pages, in one step."""
+@no_semantic_option
+def build(kb_dir: Path | None, no_semantic: bool) -> None:
+    """Build the site and the search index from the same pages, in one step; say which search mode it built."""
     from deflect.site.build import build_all
 
-    built = build_all(knowledge_base(kb_dir), data_dir())
-    click.echo(f"Built {built.articles} articles: site in {built.site_dir}, index in {built.index_dir}")
+    built = build_all(knowledge_base(kb_dir), data_dir(), semantic=semantic_choice(no_semantic))
+    click.echo(f"Built {built.articles} articles: site in {built.site_dir}, index in {built.index_dir} ({built.index})")

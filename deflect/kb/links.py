@@ -9,12 +9,13 @@ from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
 from deflect.kb.problems import Problem
-from deflect.kb.text import FENCE, split_sections
+from deflect.kb.render import render_markdown
+from deflect.kb.rendered_text import page_text
 
+FENCE = re.compile(r"^[ \t]*(```|~~~)")
 INLINE_CODE = re.compile(r"`[^`]*`")
 LINK = re.compile(r"!?\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+[\"'][^\"']*[\"'])?\s*\)")
 REFERENCE = re.compile(r"^\s{0,3}\[[^\]]+\]:\s*<?(\S+?)>?(?:\s.*)?$")
-EXPLICIT_ID = re.compile(r"\{[^}]*#([\w-]+)[^}]*\}")
 
 
 def _text_lines(markdown: str):
@@ -29,11 +30,9 @@ def _text_lines(markdown: str):
 
 
 def anchors(markdown: str) -> set[str]:
-    """Return the ids the site publishes for a page: its headings' anchors and explicit `{#id}`s."""
-    found = {section.anchor for section in split_sections(markdown) if section.anchor}
-    for _, line in _text_lines(markdown):
-        found.update(EXPLICIT_ID.findall(line))
-    return found
+    """Return the ids a page has once rendered as the site renders it: the anchors of its headings,
+    `{#id}` attribute lists, raw HTML ids (the same reading as the search index's sections)."""
+    return set(page_text(render_markdown(markdown)).ids)
 
 
 def links(markdown: str):

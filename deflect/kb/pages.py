@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from deflect.kb.problems import InvalidFile
+from deflect.kb.render import Rendered
 from deflect.kb.yaml_source import YamlSource
 
 FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?\r?\n)?(?:---|\.\.\.)[ \t]*\r?\n?", re.DOTALL)
@@ -15,13 +16,18 @@ FIRST_HEADING = re.compile(r"^#[ \t]+(.+?)[ \t#]*$", re.MULTILINE)
 
 @dataclass(frozen=True)
 class Page:
-    """One article: `path` relative to the docs folder (forward slashes), `url` as published."""
+    """One article: `path` relative to the docs folder (forward slashes), `url` as published.
+
+    `rendered` is the HTML and table of contents MkDocs produced (`deflect build`); None for a page
+    read from a folder, which the search index renders itself (`kb.render.render_markdown`).
+    """
 
     path: str
     url: str
     title: str
     markdown: str
     meta: dict = field(default_factory=dict)
+    rendered: Rendered | None = None
 
 
 def is_article(meta: dict) -> bool:

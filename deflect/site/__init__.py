@@ -4,5 +4,5 @@
 MkDocs hooks file), `freshness` (is the site or the index older than its sources, or unreadable?)
 and `check` (`deflect check`: everything a writer's pull request must pass).
 
-May import: kb, policy, forms, ranking, search.
+May import: kb, policy, forms, ranking, semantic, search.
 """

@@ -9,9 +9,13 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from deflect.kb.folder import KnowledgeBase
 from deflect.kb.pages import Page, is_article
+
+if TYPE_CHECKING:  # the search module (Whoosh) is imported only when a build runs
+    from deflect.ranking.index_folder import IndexBuilt
 
 HOOKS_FILE = Path(__file__).with_name("hooks.py")
 
@@ -77,13 +81,18 @@ class Built:
     articles: int
     site_dir: Path
     index_dir: Path
+    index: IndexBuilt | None = None  # its mode: "lexical" or "lexical + semantic (model ...)"
 
 
-def build_all(kb: KnowledgeBase, data_dir: Path) -> Built:
-    """Run `mkdocs build --strict`, then index exactly the pages it published."""
+def build_all(kb: KnowledgeBase, data_dir: Path, semantic: bool | None = None) -> Built:
+    """Run `mkdocs build --strict`, then index exactly the pages it published.
+
+    `semantic=False` builds a lexical index only; None lets DEFLECT_SEMANTIC decide.
+    """
     from deflect.search import build_index
 
     site_dir, index_dir = kb.site_dir(data_dir), kb.index_dir(data_dir)
     pages = build_site(kb, site_dir)
-    build_index(pages, index_dir, synonyms_file=kb.synonyms_file if kb.synonyms_file.exists() else None)
-    return Built(len(pages), site_dir, index_dir)
+    synonyms = kb.synonyms_file if kb.synonyms_file.exists() else None
+    index = build_index(pages, index_dir, synonyms_file=synonyms, semantic=semantic)
+    return Built(len(pages), site_dir, index_dir, index)

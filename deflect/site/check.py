@@ -10,16 +10,16 @@ from pathlib import Path
 
 import yaml
 
-from deflect.policy import tables
 from deflect.forms.load import load_forms
-from deflect.kb.front_matter import check_front_matter, stale
 from deflect.kb.folder import KnowledgeBase
+from deflect.kb.front_matter import check_front_matter, stale
 from deflect.kb.links import check_links
 from deflect.kb.pages import split_front_matter
 from deflect.kb.problems import InvalidFile, Problem, problems_of
-from deflect.ranking.synonyms import validate_synonyms
 from deflect.kb.yaml_source import YamlSource
+from deflect.policy import tables
 from deflect.policy.reader import load_policy
+from deflect.ranking.synonyms import validate_synonyms
 
 TROUBLESHOOTING_SECTIONS = ("Symptoms", "Cause", "Fix", "Still stuck?")
 
@@ -48,9 +48,16 @@ def run_checks(kb: KnowledgeBase, build: bool = True, today: dt.date | None = No
     problems += _extra_checks(kb, policy)
     if policy is not None:
         today = today or dt.date.today()
-        problems += [Problem(kb.docs / path, f"last reviewed {meta['last_reviewed']}, more than "
-                             f"{policy.review_max_age_days} days ago: review it and update `last_reviewed`",
-                             warning=True) for path, meta in metas.items() if stale(meta, today, policy.review_max_age_days)]
+        problems += [
+            Problem(
+                kb.docs / path,
+                f"last reviewed {meta['last_reviewed']}, more than "
+                f"{policy.review_max_age_days} days ago: review it and update `last_reviewed`",
+                warning=True,
+            )
+            for path, meta in metas.items()
+            if stale(meta, today, policy.review_max_age_days)
+        ]
     if build and not any(not p.warning for p in problems):
         problems += _strict_build(kb)
     return problems
@@ -63,7 +70,9 @@ def _known_tags(kb: KnowledgeBase, problems: list[Problem]) -> set[str]:
         problems += error.problems
         return set()
     if not isinstance(source.data, dict):
-        problems.append(Problem(kb.tags_file, "must map each tag to a one-line description, e.g. `points: Earning points.`", 1))
+        problems.append(
+            Problem(kb.tags_file, "must map each tag to a one-line description, e.g. `points: Earning points.`", 1)
+        )
         return set()
     return {str(tag) for tag in source.data}
 
@@ -83,8 +92,14 @@ def _check_body(file: Path, path: str, text: str) -> list[Problem]:
         wanted = [h for h in headings if h in TROUBLESHOOTING_SECTIONS]
         if wanted != list(TROUBLESHOOTING_SECTIONS):
             sections = ", ".join(f"`## {s}`" for s in TROUBLESHOOTING_SECTIONS)
-            problems.append(Problem(file, f"a troubleshooting article has the sections {sections}, in this order "
-                                          "(see the template in CONTRIBUTING.md)", _line_of(text, "\n## ")))
+            problems.append(
+                Problem(
+                    file,
+                    f"a troubleshooting article has the sections {sections}, in this order "
+                    "(see the template in CONTRIBUTING.md)",
+                    _line_of(text, "\n## "),
+                )
+            )
     return problems
 
 
@@ -93,9 +108,16 @@ def _duplicate_titles(kb: KnowledgeBase, metas: dict[str, dict]) -> list[Problem
     for path, meta in metas.items():
         if isinstance(meta.get("title"), str):
             by_title[meta["title"].strip().lower()].append(path)
-    return [Problem(kb.docs / path, f"title {metas[path]['title']!r} is also used by {', '.join(p for p in paths if p != path)}: "
-                                    "give each article its own title")
-            for paths in by_title.values() if len(paths) > 1 for path in paths]
+    return [
+        Problem(
+            kb.docs / path,
+            f"title {metas[path]['title']!r} is also used by {', '.join(p for p in paths if p != path)}: "
+            "give each article its own title",
+        )
+        for paths in by_title.values()
+        if len(paths) > 1
+        for path in paths
+    ]
 
 
 def _nav_paths(nav: object) -> set[str]:
@@ -113,11 +135,19 @@ def _missing_from_nav(kb: KnowledgeBase, paths: set[str]) -> list[Problem]:
     if not config.get("nav"):
         return []
     listed = _nav_paths(config["nav"])
-    problems = [Problem(kb.docs / path, f"not in the navigation: add `- {path}` to `nav:` in {kb.mkdocs_file.name}")
-                for path in sorted(paths - listed)]
-    problems += [Problem(kb.mkdocs_file, f"`nav:` lists `{path}`, which is not in {kb.docs.name}/: fix the path or remove the entry",
-                         _line_of(kb.mkdocs_file.read_text(), path))
-                 for path in sorted(listed - paths) if not path.startswith(("http://", "https://"))]
+    problems = [
+        Problem(kb.docs / path, f"not in the navigation: add `- {path}` to `nav:` in {kb.mkdocs_file.name}")
+        for path in sorted(paths - listed)
+    ]
+    problems += [
+        Problem(
+            kb.mkdocs_file,
+            f"`nav:` lists `{path}`, which is not in {kb.docs.name}/: fix the path or remove the entry",
+            _line_of(kb.mkdocs_file.read_text(), path),
+        )
+        for path in sorted(listed - paths)
+        if not path.startswith(("http://", "https://"))
+    ]
     return problems
 
 

@@ -9,8 +9,8 @@ searched.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Callable, Iterable
 
 from deflect.kb.folder import KnowledgeBase
 
@@ -72,9 +72,18 @@ def built_at(site_dir: Path, index_dir: Path) -> float | None:
 
 
 def is_stale(kb: KnowledgeBase, data_dir: Path) -> bool:
-    """True when the site or the index is missing or older than any source file (or deflect itself)."""
+    """True when the site or the index is missing or older than any source file (or deflect itself),
+    or when the index is lexical but the semantic model is now installed (and not turned off)."""
     built = built_at(kb.site_dir(data_dir), kb.index_dir(data_dir))
-    return built is None or _newest(build_inputs(kb)) > built
+    return built is None or _newest(build_inputs(kb)) > built or _semantic_missing(kb.index_dir(data_dir))
+
+
+def _semantic_missing(index_dir: Path) -> bool:
+    """Whether a lexical index would now be built with the semantic model."""
+    from deflect.semantic.engine import has_vectors
+    from deflect.semantic.model import model_for
+
+    return not has_vectors(index_dir) and model_for() is not None
 
 
 def index_problem(index_dir: Path) -> str | None:
@@ -103,8 +112,10 @@ def ensure_built(kb: KnowledgeBase, data_dir: Path, echo: Callable[[str], None] 
         return False
     without = "the support form starts without suggestions (filing works)"
     if not kb.docs.is_dir():
-        echo(f"The search index at {index_dir} cannot be read ({problem}), and there are no articles in "
-             f"{kb.docs} to rebuild it from: {without}.")
+        echo(
+            f"The search index at {index_dir} cannot be read ({problem}), and there are no articles in "
+            f"{kb.docs} to rebuild it from: {without}."
+        )
         return False
     echo(f"The search index at {index_dir} cannot be read ({problem}): rebuilding it.")
     try:
@@ -120,4 +131,4 @@ def _build(kb: KnowledgeBase, data_dir: Path, echo: Callable[[str], None]) -> No
 
     echo(f"Building the site and the search index from {kb.root} ...")
     built = build_all(kb, data_dir)
-    echo(f"Built {built.articles} articles: site in {built.site_dir}, index in {built.index_dir}")
+    echo(f"Built {built.articles} articles: site in {built.site_dir}, index in {built.index_dir} ({built.index})")

@@ -2,7 +2,8 @@
 
 - Add the policy tables extension (`deflect.policy.markdown`) with the KB's support.yml, and warn
   about unknown directives (so `mkdocs build --strict` fails on them).
-- Hand every rendered page to deflect.site, so the search index is built from the same pages.
+- Hand every rendered page (HTML and table of contents) to deflect.site, so the search index is
+  built from exactly what the site shows.
 """
 
 from __future__ import annotations
@@ -12,12 +13,13 @@ from pathlib import Path
 
 from mkdocs.exceptions import PluginError
 
-from deflect.policy import tables
-from deflect.site import build as site
 from deflect.kb.pages import Page
 from deflect.kb.problems import InvalidFile
+from deflect.kb.render import Rendered, flatten_toc
+from deflect.policy import tables
 from deflect.policy.markdown import PolicyTables
 from deflect.policy.reader import load_policy
+from deflect.site import build as site
 
 log = logging.getLogger("mkdocs.plugins.deflect")
 
@@ -42,7 +44,16 @@ def on_page_markdown(markdown, page, config, files):
 
 
 def on_page_content(html, page, config, files):
-    """Collect the page as published: source path, URL, title, front matter and Markdown."""
-    site.collect(Page(path=page.file.src_uri, url=page.url, title=page.title or "",
-                      markdown=page.markdown or "", meta=dict(page.meta)))
+    """Collect the page as published: source path, URL, title, front matter, HTML and table of contents."""
+    toc = flatten_toc(page.toc, lambda link: (link.level, link.id, link.title), lambda link: link.children)
+    site.collect(
+        Page(
+            path=page.file.src_uri,
+            url=page.url,
+            title=page.title or "",
+            markdown=page.markdown or "",
+            meta=dict(page.meta),
+            rendered=Rendered(html, toc),
+        )
+    )
     return html

@@ -6,5 +6,5 @@ dashboard (`admin`, `admin_auth`, `daily`), and the server `deflect serve` runs
 (`server`, `static_site`, `http_server`, `proxies`). The only part of deflect, with `deflect/app.py`,
 that imports Flask.
 
-May import: kb, policy, forms, intake, ranking, site, store, delivery, search, settings, outage, app, report, accounts.
+May import: kb, policy, forms, intake, ranking, semantic, site, store, delivery, search, settings, outage, app, report, accounts.
 """

@@ -26,6 +26,7 @@ from deflect.kb.folder import KnowledgeBase
 from deflect.outage import Outage
 from deflect.policy.model import Policy
 from deflect.policy.reader import load_policy
+from deflect.semantic.model import wanted
 from deflect.store.model import StoreUnavailable
 from deflect.store.sqlite import FIRST_TRY, Store
 
@@ -67,6 +68,7 @@ class Resources:
     store: Store
     index_dir: Path
     site_name: str
+    semantic: bool = True  # False: DEFLECT_SEMANTIC=off, the lexical engine even with the extra
     _index: object = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
     quick_store: Store | None = None
@@ -92,7 +94,7 @@ class Resources:
 
         if not (self.index_dir / "").exists():
             raise FileNotFoundError(f"no search index at {self.index_dir}")
-        return SearchIndex.open(self.index_dir)
+        return SearchIndex.open(self.index_dir, semantic=self.semantic)
 
     def search(self, query: str, limit: int):
         """Search the knowledge base; an index that is missing or fails finds nothing (see `search_outage`)."""
@@ -126,7 +128,8 @@ def init_app(app: Flask) -> None:
     name = app.config.get("SITE_NAME") or site_name(kb, policy)
     requests = store.with_patience(float(app.config["STORE_PATIENCE"]), int(app.config["STORE_WAITERS"]))
     outage = search_outage(index_dir, float(app.config["SEARCH_RETRY"]))
-    app.extensions["deflect"] = Resources(kb, policy, forms, requests, index_dir, name, search_outage=outage)
+    semantic = wanted(app.config.get("DEFLECT_SEMANTIC"))  # a wrong value stops the app with the fix
+    app.extensions["deflect"] = Resources(kb, policy, forms, requests, index_dir, name, semantic, search_outage=outage)
     app.extensions["deflect_store"] = store  # the delivery worker's: same file, waits longer
 
 

@@ -20,6 +20,7 @@ from deflect.delivery import caps
 from deflect.delivery.signature import signing_keys
 from deflect.delivery.smtp import parse_smtp_url
 from deflect.report import retention
+from deflect.semantic.model import wanted as semantic_wanted
 from deflect.settings import SETTINGS, InvalidSetting
 from deflect.web import proxies
 
@@ -170,8 +171,12 @@ CHECKS: dict[str, Callable[[str], None]] = {
     "DEFLECT_LOG_FORMAT": _log_format,
     "DEFLECT_METRICS_FROM": metrics_networks,
     **{name: functools.partial(retention.check_number, name) for name in retention.BOUNDS},
+    "DEFLECT_SEMANTIC": semantic_wanted,
 }
-UNCHECKED = {"DEFLECT_SECRET_KEY": "any text is a key; unset, one is generated into the data folder"}
+UNCHECKED = {
+    "DEFLECT_SECRET_KEY": "any text is a key; unset, one is generated into the data folder",
+    "DEFLECT_EMBEDDING_CACHE": "a cache: a folder that cannot be written is logged and skipped, never a failure",
+}
 
 
 def problems(values: Mapping[str, object]) -> list[ValueError]:
