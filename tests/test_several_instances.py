@@ -18,6 +18,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.request
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -196,7 +197,25 @@ def test_a_client_limited_on_one_instance_is_limited_on_the_other(deployment):
     assert second.get("api/suggest?q=password", "127.0.0.249")[0] == 200
 
 
+def both_upstreams_in_use(deployment: Deployment, timeout: float = 30) -> None:
+    """Wait until nginx sends requests to both instances again: after the kill, it keeps the one it
+    found down out of turn for its fail_timeout (10 s)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        marks = [instance.output().count("GET /support/healthz") for instance in deployment.instances]
+        for _ in range(4):
+            urllib.request.urlopen(f"http://127.0.0.1:{deployment.nginx_port}/support/healthz", timeout=5).close()
+        if all(
+            instance.output().count("GET /support/healthz") > seen
+            for instance, seen in zip(deployment.instances, marks)
+        ):
+            return
+        time.sleep(1)
+    raise AssertionError("nginx did not send requests to both instances again")
+
+
 def test_the_filing_limit_holds_through_nginx_whichever_instance_answers(deployment):
+    both_upstreams_in_use(deployment)
     client = "127.0.0.251"
     statuses = [
         file_request(deployment.nginx_port, client, question(f"F{n}", "limit@springfield.example"))[0] for n in range(6)
