@@ -7,8 +7,6 @@ from pathlib import Path
 
 import click
 
-from deflect.cli.options import data_dir
-
 
 @click.command("index")
 @click.option(
@@ -84,6 +82,7 @@ def _as_text(query: str, response) -> str:
 
 def _record_gap(query: str, suggestion: str | None) -> None:
     """Record a query that found nothing, for the content-gap report."""
-    from deflect.store.sqlite import Store
+    from deflect import settings
+    from deflect.store.factory import store_for
 
-    Store.in_data_dir(data_dir()).record_content_gap(query, 0, suggestion)
+    store_for(settings.load()).record_content_gap(query, 0, suggestion)

@@ -1,9 +1,11 @@
 """The request store, the only part that speaks SQL: requests and case numbers, the outbox,
-deflections, content gaps and page feedback.
+deflections, content gaps, page feedback, the search-step tokens' one use and the confirmation caps.
 
-`sqlite` (the store on SQLite: connections, patience, migrations), `schema` (the numbered
-migrations), `requests`, `outbox` and `records` (the queries, one concern each) and `model`
-(what the store hands back, and its errors).
+Two engines behind one interface (`base.StoreBase`): `sqlite` (a file in the data folder, the
+default) and `postgres` (`DEFLECT_DATABASE_URL`, for several instances); `factory` opens the one
+the settings name. `schema` (the numbered migrations, one list for both), `requests`, `outbox` and
+`records` (the queries, one concern each, shared by both engines) and `model` (what the store
+hands back, and its errors).
 
-May import: outage.
+May import: outage, settings.
 """

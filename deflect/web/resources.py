@@ -26,8 +26,9 @@ from deflect.kb.folder import KnowledgeBase
 from deflect.outage import Outage
 from deflect.policy.model import Policy
 from deflect.policy.reader import load_policy
+from deflect.store.base import FIRST_TRY, StoreBase
+from deflect.store.factory import open_store
 from deflect.store.model import StoreUnavailable
-from deflect.store.sqlite import FIRST_TRY, Store
 
 log = logging.getLogger(__name__)
 
@@ -63,12 +64,12 @@ class Resources:
     kb: KnowledgeBase
     policy: Policy
     forms: FormSet
-    store: Store
+    store: StoreBase
     index_dir: Path
     site_name: str
     _index: object = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
-    quick_store: Store | None = None
+    quick_store: StoreBase | None = None
     search_outage: Outage | None = None
 
     def __post_init__(self):
@@ -120,7 +121,7 @@ def init_app(app: Flask) -> None:
     policy = load_policy(kb.support_file)
     forms = load_forms(kb.forms, policy)
     data_dir = Path(app.config["DATA_DIR"])
-    store = Store.in_data_dir(data_dir)
+    store = open_store(app.config.get("DEFLECT_DATABASE_URL"), data_dir)  # SQLite unless it names PostgreSQL
     index_dir = Path(app.config.get("INDEX_DIR") or kb.index_dir(data_dir))
     name = app.config.get("SITE_NAME") or site_name(kb, policy)
     requests = store.with_patience(float(app.config["STORE_PATIENCE"]), int(app.config["STORE_WAITERS"]))
@@ -130,7 +131,7 @@ def init_app(app: Flask) -> None:
 
 
 @contextlib.contextmanager
-def best_effort() -> Iterator[Store]:
+def best_effort() -> Iterator[StoreBase]:
     """The quick store, for a record that only counts something: a store that is down skips it."""
     with contextlib.suppress(StoreUnavailable):  # logged once per outage by the store
         yield resources().quick_store
