@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections import Counter
 
 import click
@@ -15,13 +16,13 @@ def report(limit: int) -> None:
     """What the knowledge base is missing and what it answers: content gaps and deflections."""
     from deflect.store.factory import store_for
 
-    store = store_for(settings.load())
-    gaps = store.list_content_gaps()[:limit]
+    with contextlib.closing(store_for(settings.load())) as store:
+        gaps, deflections = store.list_content_gaps()[:limit], store.list_deflections()
     click.echo(f"Content gaps: searches that found no article ({len(gaps)} shown, most asked first)")
     for gap in gaps:
         hint = f"  (did you mean: {gap['suggestion']})" if gap["suggestion"] else ""
         click.echo(f"  {gap['count']:>5}  {gap['query']}  last {gap['last_seen'][:16]}{hint}")
-    answered = Counter((d["article_title"], d["article_url"]) for d in store.list_deflections())
+    answered = Counter((d["article_title"], d["article_url"]) for d in deflections)
     click.echo(f"Deflections: requests not filed because an article answered ({sum(answered.values())} in all)")
     for (title, url), count in answered.most_common(limit):
         click.echo(f"  {count:>5}  {title}  ({url})")

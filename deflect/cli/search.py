@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 
@@ -85,4 +86,5 @@ def _record_gap(query: str, suggestion: str | None) -> None:
     from deflect import settings
     from deflect.store.factory import store_for
 
-    store_for(settings.load()).record_content_gap(query, 0, suggestion)
+    with contextlib.closing(store_for(settings.load())) as store:
+        store.record_content_gap(query, 0, suggestion)

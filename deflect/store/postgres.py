@@ -19,10 +19,7 @@ in a forked child). What differs from SQLite:
 from __future__ import annotations
 
 import contextlib
-import functools
 import logging
-import os
-import threading
 import time
 from collections.abc import Iterator
 
@@ -33,9 +30,9 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 
 from deflect.store.base import StoreBase
 from deflect.store.model import StoreUnavailable, stamp, utcnow
+from deflect.store.postgres_connections import POOL_SIZE, Connection, Pool
 from deflect.store.schema import MIGRATIONS, postgres_form, statements, tables
 
-POOL_SIZE = 10  # connections per process at most: a server's threads, its outbox worker, lease renewals
 DEFAULTS = {"connect_timeout": "5", "application_name": "deflect"}  # unless the URL says otherwise
 MIGRATION_LOCK = "deflect:migrations"
 # SQLSTATE (or its two-letter class) -> what it means for callers; see model.DESCRIPTIONS.
@@ -94,7 +91,7 @@ class PostgresStore(StoreBase):
         self.url = url
         self.conninfo = make_conninfo(url, **{k: v for k, v in DEFAULTS.items() if k not in parts})
         super().__init__(describe(url), patience)
-        self._pool = _Pool(self.conninfo)  # shared by with_patience's copies
+        self._pool = Pool(self.conninfo)  # shared by with_patience's copies
         self._years: set[int] = set()  # years whose case-number sequence is known to exist
         self._tables = tables()
 
@@ -106,11 +103,11 @@ class PostgresStore(StoreBase):
         return unavailable(error)
 
     @contextlib.contextmanager
-    def _transaction(self, write: bool) -> Iterator[_Connection]:
+    def _transaction(self, write: bool) -> Iterator[Connection]:
         pool = self._pool.get()
         connection = self._patiently(lambda wait: self._begin(pool, write, wait))
         try:
-            yield _Connection(connection)
+            yield Connection(connection)
             connection.execute("COMMIT")
         except BaseException:
             with contextlib.suppress(psycopg.Error):
@@ -135,7 +132,7 @@ class PostgresStore(StoreBase):
             try:
                 connection = pool.getconn(timeout=max(deadline - time.monotonic(), 0.001))
             except PoolTimeout as error:
-                raise self._no_connection(pool, wait) from error
+                raise self._no_connection(pool) from error
             try:
                 connection.execute(begin)
                 return connection
@@ -150,23 +147,27 @@ class PostgresStore(StoreBase):
                     raise
                 raise fault from error
 
-    def _no_connection(self, pool: ConnectionPool, wait: float) -> StoreUnavailable:
+    def _no_connection(self, pool: ConnectionPool) -> StoreUnavailable:
         stats = pool.get_stats()
         if stats.get("pool_available", 0) == 0 and stats.get("pool_size", 0) >= POOL_SIZE:
-            return StoreUnavailable("busy", f"all {POOL_SIZE} connections were in use for {wait:.1f} s")
-        return StoreUnavailable("down", f"no connection to the database within {wait:.1f} s")
+            return StoreUnavailable("busy", f"all {POOL_SIZE} connections were in use for {self.patience:.1f} s")
+        return StoreUnavailable("down", f"no connection to the database within {self.patience:.1f} s")
 
-    def _hold(self, connection: _Connection, key: str) -> None:
+    def _hold(self, connection: Connection, key: str) -> None:
         """A transaction-long advisory lock on `key`: filings deciding the same thing take turns."""
         connection.execute("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))", (f"deflect:{key}",))
 
-    def _next_case_seq(self, connection: _Connection, year: int) -> int:
-        """The next number of `year`'s sequence, made by the year's first filing (the others wait for it)."""
+    def _next_case_seq(self, connection: Connection, year: int) -> int:
+        """The next number of `year`'s sequence, made by the year's first filing (the others wait for it),
+        after the year's highest number already stored (requests filed before it existed, or copied in)."""
         name = f"deflect_case_numbers_{int(year)}"
         if year not in self._years:
             if connection.execute("SELECT to_regclass(?) AS found", (name,)).fetchone()["found"] is None:
                 self._hold(connection, f"case-numbers:{year}")
-                connection.execute(f"CREATE SEQUENCE IF NOT EXISTS {name}")
+                row = connection.execute(
+                    "SELECT COALESCE(MAX(seq), 0) + 1 AS first FROM requests WHERE year = ?", (year,)
+                )
+                connection.execute(f"CREATE SEQUENCE IF NOT EXISTS {name} START WITH {int(row.fetchone()['first'])}")
             else:
                 self._years.add(year)  # committed by someone: it stays
         return connection.execute("SELECT nextval(?) AS seq", (name,)).fetchone()["seq"]
@@ -228,66 +229,3 @@ def _version(connection) -> int:
 
 def _ms(seconds: float) -> int:
     return max(1, int(seconds * 1000))
-
-
-class _Connection:
-    """A pooled psycopg connection that takes the queries' `?` placeholders and values as sqlite3 does.
-
-    PostgreSQL's text cannot hold NUL, which SQLite's can: a NUL in a value (a search, a mail
-    server's reply) is written as U+FFFD, the replacement character, instead of failing the call.
-    """
-
-    def __init__(self, connection: psycopg.Connection):
-        self.connection = connection
-
-    def execute(self, sql: str, params: tuple | list = ()) -> psycopg.Cursor:
-        """Run one statement with `?` placeholders."""
-        values = tuple(v.replace("\x00", "\ufffd") if isinstance(v, str) else v for v in params)
-        return self.connection.execute(_placeholders(sql), values)
-
-
-@functools.lru_cache(maxsize=512)
-def _placeholders(sql: str) -> str:
-    """The query in psycopg's placeholder style: `?` becomes %s, a literal % is doubled."""
-    return sql.replace("%", "%%").replace("?", "%s")
-
-
-class _Pool:
-    """This process's pool of connections to one database, opened on first use and anew after a fork."""
-
-    def __init__(self, conninfo: str):
-        self.conninfo = conninfo
-        self._pool: ConnectionPool | None = None
-        self._pid: int | None = None
-        self._lock = threading.Lock()
-        self._inherited: list[ConnectionPool] = []  # a parent's pools: never used or closed in a child
-
-    def get(self) -> ConnectionPool:
-        """The pool, opened (without waiting for its first connection) if this process has none yet."""
-        if self._pool is None or self._pid != os.getpid():
-            with self._lock:
-                if self._pool is None or self._pid != os.getpid():
-                    if self._pool is not None:
-                        self._inherited.append(self._pool)
-                    self._pool = self._open()
-                    self._pid = os.getpid()
-        return self._pool
-
-    def _open(self) -> ConnectionPool:
-        pool = ConnectionPool(
-            self.conninfo,
-            min_size=1,
-            max_size=POOL_SIZE,
-            kwargs={"autocommit": True, "row_factory": dict_row},
-            open=False,
-            name="deflect",
-        )
-        pool.open(wait=False)
-        return pool
-
-    def close(self) -> None:
-        """Close the pool of this process, if it has one."""
-        with self._lock:
-            if self._pool is not None and self._pid == os.getpid():
-                self._pool.close()
-            self._pool = None

@@ -42,7 +42,7 @@ class RequestQueries:
         they hold across processes: the record gets `confirmation` ("sent", "address-cap",
         "hourly-cap" or "no-address") and `outbox(case_number, confirmation)` is called.
         """
-        now = now or utcnow()
+        now = (now or utcnow()).astimezone(dt.UTC)  # the case number's year is UTC's, as its stamp
         with self._connect(write=True) as connection:
             if token is not None:
                 self._check_token_unused(connection, token)
