@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator
 from typing import TypeVar
 
 from deflect.outage import Outage
-from deflect.store.model import StoreUnavailable
+from deflect.store.model import DESCRIPTIONS, StoreUnavailable
 from deflect.store.outbox import OutboxQueries
 from deflect.store.records import RecordQueries
 from deflect.store.requests import RequestQueries
@@ -88,9 +88,10 @@ class StoreBase(RequestQueries, OutboxQueries, RecordQueries):
         except StoreUnavailable as fault:
             if fault.kind not in ("busy", "down") or self.patience <= FIRST_TRY:
                 raise
+            kind = fault.kind
         if not self._slots.acquire(blocking=False):
             raise StoreUnavailable(
-                "busy", f"the store is held up and no more calls may wait for it (at most {self.waiters} at once)"
+                kind, f"{DESCRIPTIONS[kind]}, and no more calls may wait for it (at most {self.waiters} at once)"
             )
         try:
             return attempt(self.patience - FIRST_TRY)
