@@ -4,8 +4,8 @@
 is, through `runuser` as the `postgres` system user the package creates, else `nobody`), with the
 data and the socket in a temporary folder, listening on a free loopback port. The app's role
 (`deflect`) logs in over TCP with a password (scram-sha-256), as in production; each test's
-database is created from template1 (fast) and dropped at the end. The server runs without fsync:
-these tests stop it cleanly, they do not pull the power. Missing PostgreSQL skips with the fix, or
+database is created from template1 (fast) and dropped at the end. The server runs without fsync
+(unless `durable`, for benchmarks): these tests stop it cleanly, they do not pull the power. Missing PostgreSQL skips with the fix, or
 fails under CI=true.
 """
 
@@ -60,7 +60,8 @@ def _run_as() -> tuple[list[str], pwd.struct_passwd | None]:
 class PostgresServer:
     """One PostgreSQL server in a temporary folder; `start()`, `stop()` (and start again), `remove()`."""
 
-    def __init__(self):
+    def __init__(self, durable: bool = False):
+        self.durable = durable  # fsync as in production (benchmarks); the tests go without
         self.bin = binaries()
         self.port = free_port()
         self.prefix, user = _run_as()
@@ -94,12 +95,11 @@ class PostgresServer:
             "listen_addresses": "127.0.0.1",
             "port": str(self.port),
             "unix_socket_directories": str(self.folder),
-            "fsync": "off",
-            "synchronous_commit": "off",
-            "full_page_writes": "off",
             "max_connections": "300",
             "shared_buffers": "64MB",
         }
+        if not self.durable:
+            options.update(fsync="off", synchronous_commit="off", full_page_writes="off")
         settings = [arg for key, value in options.items() for arg in ("-c", f"{key}={value}")]
         log = open(self.folder / "server.log", "a")  # noqa: SIM115 - the server's, closed at stop
         self.process = subprocess.Popen(

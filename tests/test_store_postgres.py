@@ -6,6 +6,7 @@ The behaviour both engines share runs on both through the `store` fixture (tests
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 
 import pytest
@@ -13,7 +14,7 @@ from click.testing import CliRunner
 
 from deflect.cli import main
 from deflect.delivery.channels import senders_for
-from deflect.delivery.outbox import deliver_pending
+from deflect.delivery.outbox import Worker, deliver_pending
 from deflect.store.factory import open_store
 from deflect.store.model import StoreUnavailable
 from deflect.store.postgres import PostgresStore
@@ -26,6 +27,16 @@ BODY = {
     "email": "admin@springfield.example",
     "fields": GOOD_PROBLEM,
 }
+
+
+LEASE = dt.timedelta(seconds=1)
+
+
+def wait_for(condition, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
 
 
 @pytest.fixture
@@ -62,6 +73,31 @@ def test_a_stopped_server_is_unavailable_within_seconds_and_filing_works_again_a
     assert [r["case_number"] for r in postgres_store.list_requests()] == [after, before]
     deliver_pending(postgres_store, senders_for(settings))
     assert len(smtp_server.received) == 4 and {e.status for e in postgres_store.list_outbox()} == {"delivered"}
+
+
+def test_a_message_accepted_while_the_server_is_stopped_is_recorded_once_it_is_back_and_sent_once(
+    postgres_store, stopped, policy, smtp_server
+):
+    """The issue 9 rule on PostgreSQL: the worker keeps its claim and records "delivered" once it can."""
+    settings = {"DEFLECT_SMTP_URL": smtp_server.url}
+    case = file_sample(postgres_store, policy, settings)
+    smtp_server.hold.set()  # the first send waits at RCPT, so the server stops mid-send
+    worker = Worker(postgres_store.with_patience(0.5), lambda: senders_for(settings), interval=0.05, lease=LEASE)
+    worker.start()
+    try:
+        wait_for(smtp_server.rcpt_seen.is_set)
+        with stopped():
+            smtp_server.hold.clear()
+            wait_for(lambda: len(smtp_server.received) == 1)
+            time.sleep(2.5 * LEASE.total_seconds())  # the outage outlasts the lease
+        wait_for(lambda: {e.status for e in postgres_store.list_outbox()} == {"delivered"})
+        time.sleep(2 * LEASE.total_seconds())  # a second send would come now
+    finally:
+        worker.stop()
+    assert sorted(smtp_server.message_ids()) == [
+        f"<{case}.customer@orbit-rewards.example>",
+        f"<{case}.support@orbit-rewards.example>",
+    ]
 
 
 def test_the_app_answers_503_while_the_server_is_stopped_and_files_once_it_is_back(
