@@ -66,7 +66,7 @@ def unavailable(error: Exception) -> StoreUnavailable | None:
     kind = FAULTS.get(state) or FAULTS.get(state[:2])
     if kind is None and not state and isinstance(error, psycopg.OperationalError):
         kind = "down"  # the connection failed or was lost: no SQLSTATE
-    return StoreUnavailable(kind, str(error).strip() or type(error).__name__) if kind else None
+    return StoreUnavailable(kind, " ".join(str(error).split()) or type(error).__name__) if kind else None  # one line
 
 
 def describe(url: str) -> str:

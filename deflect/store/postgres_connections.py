@@ -77,7 +77,9 @@ class Pool:
             self.conninfo,
             min_size=1,
             max_size=POOL_SIZE,
-            kwargs={"autocommit": True, "row_factory": dict_row},
+            # No server-side prepared statements: a plan cached before a migration (an instance still
+            # running the old version) would fail on the new columns, and poolers like PgBouncer lose them.
+            kwargs={"autocommit": True, "row_factory": dict_row, "prepare_threshold": None},
             open=False,
             name="deflect",
         )
