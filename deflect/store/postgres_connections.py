@@ -17,6 +17,7 @@ from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
 POOL_SIZE = 10  # connections per process at most: a server's threads, its outbox worker, lease renewals
+RECONNECT = 2.0  # seconds the pool tries to replace a lost connection before the next call tries anew
 OPEN: dict[ConnectionPool, int] = {}  # each open pool and its process: never collected while open
 
 
@@ -82,6 +83,9 @@ class Pool:
             kwargs={"autocommit": True, "row_factory": dict_row, "prepare_threshold": None},
             open=False,
             name="deflect",
+            # The pool's reconnection attempts back off without a bound: give up after RECONNECT seconds,
+            # so the next call tries at once and a server that is back is used within a second or two.
+            reconnect_timeout=RECONNECT,
         )
         pool.open(wait=False)
         OPEN[pool] = os.getpid()
