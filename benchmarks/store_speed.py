@@ -89,6 +89,11 @@ def main() -> None:
     parser.add_argument("--processes", type=int, default=4, help="filing and delivering processes (default 4)")
     parser.add_argument("--url", help="measure this PostgreSQL database (empty) instead of a throwaway server")
     parser.add_argument("--engine", choices=("both", "sqlite", "postgresql"), default="both")
+    parser.add_argument(
+        "--no-fsync",
+        action="store_true",
+        help="the throwaway PostgreSQL without fsync, as in the tests: the store's own cost",
+    )
     options = parser.parse_args()
     print("| engine | processes | filed | filings/s (processes together) | messages | delivered/s |")
     print("| --- | ---: | ---: | ---: | ---: | ---: |")
@@ -101,7 +106,7 @@ def main() -> None:
                 return
             from tests.postgres_server import PostgresServer
 
-            server = PostgresServer(durable=True).start()
+            server = PostgresServer(durable=not options.no_fsync).start()
             try:
                 url = server.url(server.create_database())
                 measure("PostgreSQL", {"DEFLECT_DATABASE_URL": url}, options.filings, options.processes)
