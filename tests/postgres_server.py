@@ -65,7 +65,8 @@ class PostgresServer:
         self.bin = binaries()
         self.port = free_port()
         self.prefix, user = _run_as()
-        self.folder = Path(tempfile.mkdtemp(prefix="deflect-pg-"))
+        # As another user, under /tmp: a TMPDIR below root's home would be out of that user's reach.
+        self.folder = Path(tempfile.mkdtemp(prefix="deflect-pg-", dir="/tmp" if user is not None else None))
         if user is not None:
             os.chown(self.folder, user.pw_uid, user.pw_gid)
         self.data = self.folder / "data"
