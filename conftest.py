@@ -14,8 +14,9 @@ import pytest
 
 from tests.helpers import copy_kb, in_ci, start_server
 
-# The delivery tests' fixtures (smtp_server, webhook_receiver, store, policy), for every test folder.
-pytest_plugins = ("tests.delivery_fixtures",)
+# The delivery tests' fixtures (smtp_server, webhook_receiver, store, policy) and PostgreSQL's
+# (postgres_server, postgres_url, postgres_store), for every test folder.
+pytest_plugins = ("tests.delivery_fixtures", "tests.postgres_fixtures")
 
 
 def pytest_sessionfinish(session, exitstatus):

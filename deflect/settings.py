@@ -4,6 +4,7 @@ and the README's settings table (a test keeps the README equal to `markdown_tabl
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +23,9 @@ class Setting:
     secret: bool = False  # never shown: `deflect settings` and the logs say only whether it is set
 
 
+PASSWORD_PARAMETER = re.compile(r"((?:^|&)password=)[^&]*", re.IGNORECASE)  # libpq takes one in the query
+
+
 class InvalidSetting(ValueError):
     """A setting whose value cannot be used; the message names the variable and the fix."""
 
@@ -29,6 +33,13 @@ class InvalidSetting(ValueError):
 SETTINGS: tuple[Setting, ...] = (
     Setting("DEFLECT_KB", "kb", "The knowledge-base folder: docs/, support.yml, forms/."),
     Setting("DEFLECT_DATA_DIR", "var", "SQLite store, outbox, search index and local mail folder."),
+    Setting(
+        "DEFLECT_DATABASE_URL",
+        None,
+        "postgresql://user:password@host:5432/database: requests, the outbox and the records in PostgreSQL, "
+        "for several instances (pip install 'deflect[postgres]'; docs/deploy.md); unset: SQLite in the data "
+        "folder. Shown with its password masked.",
+    ),
     Setting(
         "DEFLECT_SECRET_KEY",
         None,
@@ -158,15 +169,17 @@ def shown(values: dict[str, str | None]) -> dict[str, str]:
 
 
 def _without_password(value: str) -> str:
-    """A URL with its password replaced by ***; any other value as it is."""
+    """A URL with its password (after the user name, or a `password=` parameter) replaced by ***;
+    any other value as it is."""
     try:
         parts = urlsplit(value)
     except ValueError:
         return value
-    if not parts.password:
+    query = PASSWORD_PARAMETER.sub(r"\1***", parts.query)
+    if not parts.password and query == parts.query:
         return value
-    host = parts.netloc.rpartition("@")[2]
-    return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{host}"))
+    netloc = f"{parts.username}:***@{parts.netloc.rpartition('@')[2]}" if parts.password else parts.netloc
+    return urlunsplit(parts._replace(netloc=netloc, query=query))
 
 
 def load(environ: dict[str, str] | None = None, env_file: str | Path = ".env") -> dict[str, str | None]:

@@ -14,6 +14,8 @@ import pytest
 
 from deflect.delivery.channels import outbox_messages
 from deflect.policy.reader import load_policy
+from deflect.store.base import StoreBase
+from deflect.store.factory import store_for
 from deflect.store.sqlite import Store
 from tests.loopback import SmtpServer, WebhookReceiver, receiver_handler
 
@@ -56,8 +58,44 @@ def policy():
     return load_policy(ROOT / "kb" / "support.yml")
 
 
+ENGINES = ("sqlite", "postgresql")
+
+
+@pytest.fixture(params=ENGINES)
+def store(request, tmp_path):
+    """The store on each engine, migrated: a new SQLite file, then a fresh PostgreSQL database."""
+    if request.param == "postgresql":
+        return request.getfixturevalue("postgres_store")
+    return Store(tmp_path / "deflect.sqlite3").migrate()
+
+
+@pytest.fixture(params=ENGINES)
+def store_settings(request, tmp_path) -> dict[str, str]:
+    """The settings naming a store nobody has opened yet, on each engine: a data dir without its
+    SQLite file, and on PostgreSQL also DEFLECT_DATABASE_URL, an empty database."""
+    settings = {"DEFLECT_DATA_DIR": str(tmp_path / "var")}
+    if request.param == "postgresql":
+        settings["DEFLECT_DATABASE_URL"] = request.getfixturevalue("postgres_url")
+    return settings
+
+
 @pytest.fixture
-def store(tmp_path):
+def stores():
+    """`stores(settings)`: the store the settings name, migrated, as the app opens it; closed after the test."""
+    opened: list[StoreBase] = []
+
+    def open_store(settings: dict) -> StoreBase:
+        opened.append(store_for(settings))
+        return opened[-1]
+
+    yield open_store
+    for store in opened:
+        store.close()
+
+
+@pytest.fixture
+def sqlite_store(tmp_path):
+    """The SQLite store, for what only a file has (a full disk, a damaged header)."""
     return Store(tmp_path / "deflect.sqlite3").migrate()
 
 
@@ -107,7 +145,7 @@ def sample_record(**overrides) -> dict:
     return record
 
 
-def file_sample(store: Store, policy, settings: dict, **overrides) -> str:
+def file_sample(store: StoreBase, policy, settings: dict, **overrides) -> str:
     """File the sample request the way the app does: request and outbox in one transaction."""
     record = sample_record(**overrides)
     return store.file_request(

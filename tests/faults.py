@@ -1,4 +1,5 @@
-"""Real faults for the tests: of the SQLite store (a lock held by another process, a read-only file,
+"""Real faults for the tests: of the store on either engine (`held_lock`, `store_read_only`: SQLite's
+below, PostgreSQL's in tests/postgres_faults.py), of the SQLite store (a lock held by another process, a read-only file,
 a full database, a damaged file) and of the search index (a segment overwritten).
 
 Each store fault is what SQLite itself reports, not a mock: the lock is `BEGIN IMMEDIATE` in a second process;
@@ -21,6 +22,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from deflect.store.base import StoreBase
 from deflect.store.sqlite import FIRST_TRY, Store
 
 HOLDER = """
@@ -124,3 +126,37 @@ def corrupt_segments(index_dir: Path) -> None:
     for segment in segments:
         with open(segment, "r+b") as handle:
             handle.write(rng.randbytes(segment.stat().st_size))
+
+
+def held_lock(store: StoreBase):
+    """Another process holding what the store's writers need: SQLite's write lock, PostgreSQL's tables."""
+    if isinstance(store, Store):
+        return HeldLock(store.path)
+    from tests.postgres_faults import HeldTables
+
+    return HeldTables(store.url)
+
+
+def store_read_only(store: StoreBase):
+    """The store read-only: SQLite's file and folder, PostgreSQL's database."""
+    if isinstance(store, Store):
+        return read_only(store.path)
+    from tests.postgres_faults import read_only_database
+
+    return read_only_database(store.url)
+
+
+def same_store(store: StoreBase) -> StoreBase:
+    """A new store object on the same file or database (as another process would open it)."""
+    if isinstance(store, Store):
+        return Store(store.path)
+    from deflect.store.postgres import PostgresStore
+
+    return PostgresStore(store.url)
+
+
+def store_env(store: StoreBase) -> dict[str, str]:
+    """The settings that name this store for a CLI or app process (SQLite: its data dir; PostgreSQL: its URL)."""
+    if isinstance(store, Store):
+        return {"DEFLECT_DATA_DIR": str(store.path.parent)}
+    return {"DEFLECT_DATABASE_URL": store.url}

@@ -2,7 +2,9 @@
 
 The API answers 503 with Retry-After and a JSON message within seconds; the HTML form comes back
 filled, with a clear message, and sends once the store is back. Records that only count things
-(content gaps, "this solved my problem") never hold up or fail a page.
+(content gaps, "this solved my problem") never hold up or fail a page. Locked and read-only run on
+both engines; full and damaged are the SQLite file's; a stopped PostgreSQL is in
+tests/test_store_postgres.py.
 """
 
 from __future__ import annotations
@@ -12,16 +14,29 @@ import time
 
 import pytest
 
-from tests.faults import FullStore, HeldLock, damage, read_only, use_store
-from tests.helpers import GOOD_PROBLEM, hidden, local, make_app
+from tests.delivery_fixtures import ENGINES
+from tests.faults import FullStore, damage, held_lock, store_read_only, use_store
+from tests.helpers import GOOD_PROBLEM, SupportActions, hidden, local, make_app
 
 SUBJECT = "[HIGH] Students not receiving points for quiz completions"
 BODY = {"form": "problem", "subject": SUBJECT, "email": "admin@springfield.example", "fields": GOOD_PROBLEM}
 NO_ARTICLE = "Xylophone zeppelin hangar ribbons"  # no article has these words
 
 
+@pytest.fixture(params=ENGINES)
+def app(request, kb_dir, kb_index, tmp_path):
+    """The app on each engine: SQLite in its data dir, then a fresh PostgreSQL database."""
+    config = {"STORE_PATIENCE": 1.0}
+    if request.param == "postgresql":
+        config["DEFLECT_DATABASE_URL"] = request.getfixturevalue("postgres_url")
+    app = make_app(kb_dir, tmp_path / "var", kb_index, **config)
+    yield app
+    store_of(app).close()
+
+
 @pytest.fixture
-def app(kb_dir, kb_index, tmp_path):
+def sqlite_app(kb_dir, kb_index, tmp_path):
+    """The app on SQLite, for the faults only a file has (full, damaged)."""
     return make_app(kb_dir, tmp_path / "var", kb_index, STORE_PATIENCE=1.0)
 
 
@@ -62,7 +77,7 @@ def assert_form_filled(page: str) -> None:
 
 def test_the_api_answers_503_with_retry_after_while_the_store_is_locked(app, client):
     body = api_body(client)
-    with HeldLock(store_of(app).path):
+    with held_lock(store_of(app)):
         started = time.monotonic()
         answer = client.post("/api/requests", json=body)
         assert time.monotonic() - started < 8
@@ -75,7 +90,7 @@ def test_the_api_answers_503_with_retry_after_while_the_store_is_locked(app, cli
 
 def test_the_form_comes_back_filled_while_the_store_is_locked_and_sends_afterwards(app, client, support):
     data = support.form_data(support.open_form())
-    with HeldLock(store_of(app).path):
+    with held_lock(store_of(app)):
         started = time.monotonic()
         answer = client.post("/problem/request", data=data)
         assert time.monotonic() - started < 8
@@ -89,7 +104,7 @@ def test_the_form_comes_back_filled_while_the_store_is_locked_and_sends_afterwar
 
 
 def test_a_locked_store_neither_holds_nor_fails_the_suggestions_or_this_solved_my_problem(app, client, support):
-    with HeldLock(store_of(app).path):
+    with held_lock(store_of(app)):
         started = time.monotonic()
         nothing = support.describe(q=NO_ARTICLE)
         page = support.describe().get_data(as_text=True)
@@ -111,23 +126,15 @@ def test_a_locked_store_neither_holds_nor_fails_the_suggestions_or_this_solved_m
 
 
 def test_page_feedback_is_refused_at_once_while_the_store_is_locked(app, client):
-    with HeldLock(store_of(app).path):
+    with held_lock(store_of(app)):
         started = time.monotonic()
         answer = client.post("/api/feedback", json={"page": "faq/accounts/reset-password/", "helpful": True})
         assert time.monotonic() - started < 2
     assert_try_again(answer, 5)
 
 
-@pytest.mark.parametrize("fault", ["full", "read-only"])
-def test_a_full_or_read_only_store_answers_503_and_the_form_comes_back_filled(app, client, support, fault):
-    body, data = api_body(client), support.form_data(support.open_form())
-    path = store_of(app).path
-    if fault == "full":
-        use_store(app, FullStore)
-        api, form = client.post("/api/requests", json=body), client.post("/problem/request", data=data)
-    else:
-        with read_only(path):
-            api, form = client.post("/api/requests", json=body), client.post("/problem/request", data=data)
+def assert_refused_for_a_minute(app, api, form) -> None:
+    """503 for a store someone must fix: JSON from the API, the form back filled, nothing stored."""
     assert_try_again(api, 60)
     assert form.status_code == 503
     assert_retry_after(form, 60)
@@ -135,7 +142,25 @@ def test_a_full_or_read_only_store_answers_503_and_the_form_comes_back_filled(ap
     assert store_of(app).list_requests() == []
 
 
-def test_the_confirmation_page_of_a_damaged_store_says_try_again(app, client, support):
+def test_a_read_only_store_answers_503_and_the_form_comes_back_filled(app, client, support):
+    body, data = api_body(client), support.form_data(support.open_form())
+    with store_read_only(store_of(app)):
+        api, form = client.post("/api/requests", json=body), client.post("/problem/request", data=data)
+    assert_refused_for_a_minute(app, api, form)
+
+
+def test_a_full_store_answers_503_and_the_form_comes_back_filled(sqlite_app):
+    client = sqlite_app.test_client()
+    support = SupportActions(client)
+    body, data = api_body(client), support.form_data(support.open_form())
+    use_store(sqlite_app, FullStore)
+    api, form = client.post("/api/requests", json=body), client.post("/problem/request", data=data)
+    assert_refused_for_a_minute(sqlite_app, api, form)
+
+
+def test_the_confirmation_page_of_a_damaged_store_says_try_again(sqlite_app):
+    app, client = sqlite_app, sqlite_app.test_client()
+    support = SupportActions(client)
     sent = support.file()
     assert sent.status_code == 303
     damage(store_of(app).path)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import email
 import email.policy
 import html
+import os
 import re
 import subprocess
 import sys
@@ -22,7 +23,6 @@ import pytest
 from deflect.delivery.channels import senders_for
 from deflect.delivery.outbox import deliver_pending
 from deflect.store.model import ConfirmationCap, TokenAlreadyUsed
-from deflect.store.sqlite import Store
 from tests.delivery_fixtures import ROOT
 from tests.helpers import GOOD_FIELDS, SupportActions, hidden, local, make_app
 
@@ -183,12 +183,12 @@ def test_two_threads_racing_with_one_token_file_one_request(app):
 
 
 RACER = """
-import sys, time
+import os, sys, time
 from pathlib import Path
+from deflect.store.factory import store_for
 from deflect.store.model import ConfirmationCap, TokenAlreadyUsed
-from deflect.store.sqlite import Store
-store_file, go, mode, count = sys.argv[1], Path(sys.argv[2]), sys.argv[3], int(sys.argv[4])
-store = Store(store_file).migrate()
+go, mode, count = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+store = store_for(os.environ)  # the data dir's SQLite file, or DEFLECT_DATABASE_URL's database
 while not go.exists():
     time.sleep(0.002)
 for number in range(count):
@@ -203,14 +203,15 @@ for number in range(count):
 """
 
 
-def race(tmp_path, mode: str, processes: int, count: int) -> list[str]:
+def race(tmp_path, store_settings: dict, mode: str, processes: int, count: int) -> list[str]:
     """Start processes filing into one store at the same moment; return every line they printed."""
-    store_file, go = tmp_path / "deflect.sqlite3", tmp_path / "go"
-    Store(store_file).migrate()
+    go = tmp_path / "go"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DEFLECT_")} | store_settings
     racers = [
         subprocess.Popen(
-            [sys.executable, "-c", RACER, str(store_file), str(go), mode, str(count)],
+            [sys.executable, "-c", RACER, str(go), mode, str(count)],
             cwd=ROOT,
+            env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -223,9 +224,10 @@ def race(tmp_path, mode: str, processes: int, count: int) -> list[str]:
     return [line for out, _ in outputs for line in out.splitlines()]
 
 
-def test_processes_racing_with_one_token_file_one_request(tmp_path):
-    lines = race(tmp_path, "token", processes=3, count=4)
-    [filed] = Store(tmp_path / "deflect.sqlite3").list_requests()
+def test_processes_racing_with_one_token_file_one_request(tmp_path, store_settings, stores):
+    store = stores(store_settings)  # migrated before the race
+    lines = race(tmp_path, store_settings, "token", processes=3, count=4)
+    [filed] = store.list_requests()
     assert lines.count("filed") == 1 and lines.count(f"used {filed['case_number']}") == 11
 
 
@@ -296,8 +298,9 @@ def test_the_hourly_cap_holds_across_many_addresses_and_clients(mail_app, smtp_s
     assert "DEFLECT_CONFIRMATIONS_PER_HOUR" in smtp_server.to(SUPPORT)[-1].message.get_content()
 
 
-def test_processes_sharing_the_store_send_exactly_the_cap(tmp_path):
-    lines = race(tmp_path, "caps", processes=2, count=8)  # per-address cap 3 in RACER
+def test_processes_sharing_the_store_send_exactly_the_cap(tmp_path, store_settings, stores):
+    stores(store_settings)  # migrated before the race
+    lines = race(tmp_path, store_settings, "caps", processes=2, count=8)  # per-address cap 3 in RACER
     assert lines.count("filed") == 16
     assert lines.count("sent") == 3 and lines.count("address-cap") == 13
 

@@ -19,7 +19,6 @@ from hypothesis import strategies as st
 
 from deflect.delivery.channels import senders_for
 from deflect.delivery.outbox import Backoff, Worker, deliver_pending
-from deflect.store.sqlite import Store
 from tests.delivery_fixtures import ROOT, file_sample
 from tests.loopback import free_port
 
@@ -49,15 +48,10 @@ def wait_for(condition, timeout: float = 20.0, what: str = "condition"):
     raise AssertionError(f"timed out waiting for {what}")
 
 
-def environment(data_dir: Path, smtp_url: str, **extra) -> dict:
+def environment(store_settings: dict, smtp_url: str, **extra) -> dict:
+    """A process's environment: these store settings (SQLite's data dir, or PostgreSQL's URL too) and mail server."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("DEFLECT_")}
-    env.update(
-        PYTHONPATH=str(ROOT),
-        DEFLECT_DATA_DIR=str(data_dir),
-        DEFLECT_SMTP_URL=smtp_url,
-        DEFLECT_KB=str(ROOT / "kb"),
-        **extra,
-    )
+    env.update(store_settings, PYTHONPATH=str(ROOT), DEFLECT_SMTP_URL=smtp_url, DEFLECT_KB=str(ROOT / "kb"), **extra)
     return env
 
 
@@ -139,16 +133,18 @@ def apps(tmp_path):
         app.stop()
 
 
-def test_app_killed_between_accepting_and_sending_delivers_once_after_restart(apps, smtp_server, tmp_path):
+def test_app_killed_between_accepting_and_sending_delivers_once_after_restart(
+    apps, smtp_server, store_settings, stores
+):
     smtp_server.hold.set()  # the worker's first send will hang before the server accepts it
-    env = environment(tmp_path / "var", smtp_server.url)
+    env = environment(store_settings, smtp_server.url)
     first = apps(env)
     case = first.file()  # 201: the request is committed and the customer told "received"
     wait_for(smtp_server.rcpt_seen.is_set, what="the worker to start sending")
     first.kill()  # SIGKILL: mid-send, nothing accepted
     smtp_server.hold.clear()
     assert smtp_server.received == []
-    store = Store(tmp_path / "var" / "deflect.sqlite3")
+    store = stores(store_settings)
     assert {e.status for e in store.list_outbox()} == {"pending"}
     apps(env)  # restart: the dead worker's lease runs out and the new one takes over
     wait_for(lambda: len(smtp_server.received) >= 2, what="both messages")
@@ -160,11 +156,11 @@ def test_app_killed_between_accepting_and_sending_delivers_once_after_restart(ap
     assert {e.status for e in store.list_outbox()} == {"delivered"}
 
 
-def test_process_killed_after_commit_before_send_is_delivered_once(smtp_server, tmp_path):
-    ready, store_file = tmp_path / "ready", tmp_path / "var" / "deflect.sqlite3"
-    env = environment(tmp_path / "var", smtp_server.url)
+def test_process_killed_after_commit_before_send_is_delivered_once(smtp_server, tmp_path, store_settings):
+    ready = tmp_path / "ready"
+    env = environment(store_settings, smtp_server.url)
     filer = subprocess.Popen(
-        [sys.executable, str(ROOT / "tests" / "outbox_filer.py"), str(store_file), str(ready)], env=env, cwd=tmp_path
+        [sys.executable, str(ROOT / "tests" / "outbox_filer.py"), str(ready)], env=env, cwd=tmp_path
     )
     wait_for(ready.exists, 30, "the filing process to commit")
     filer.send_signal(signal.SIGKILL)
@@ -195,15 +191,15 @@ def test_process_killed_after_commit_before_send_is_delivered_once(smtp_server, 
     assert again.returncode == 0 and len(smtp_server.received) == 2
 
 
-def test_two_worker_processes_send_each_message_once(smtp_server, tmp_path, policy):
-    store = Store(tmp_path / "var" / "deflect.sqlite3").migrate()
-    cases = [file_sample(store, policy, {}) for _ in range(12)]
+def test_several_worker_processes_send_each_message_once(smtp_server, tmp_path, policy, store_settings, stores):
+    store = stores(store_settings)
+    cases = [file_sample(store, policy, {}) for _ in range(20)]
     smtp_server.delay = 0.03
-    env = environment(tmp_path / "var", smtp_server.url)
+    env = environment(store_settings, smtp_server.url)
     command = [sys.executable, "-m", "deflect", "outbox", "--deliver"]
-    workers = [subprocess.Popen(command, env=env, cwd=tmp_path, stdout=subprocess.PIPE, text=True) for _ in range(2)]
+    workers = [subprocess.Popen(command, env=env, cwd=tmp_path, stdout=subprocess.PIPE, text=True) for _ in range(3)]
     outputs = [w.communicate(timeout=120)[0] for w in workers]
-    assert [w.returncode for w in workers] == [0, 0]
+    assert [w.returncode for w in workers] == [0, 0, 0]
     expected = sorted(f"<{c}.{ch}@orbit-rewards.example>" for c in cases for ch in ("customer", "support"))
     assert sorted(smtp_server.message_ids()) == expected
     assert sum(o.count("delivered: ") for o in outputs) == len(expected)
@@ -277,27 +273,27 @@ def test_a_send_slower_than_the_lease_is_not_taken_over_and_sent_twice(smtp_serv
 
 
 FILER = """
-import sys, time
+import os, sys, time
 from pathlib import Path
 from tests.delivery_fixtures import ROOT, file_sample
-from deflect.store.sqlite import Store
+from deflect.store.factory import store_for
 from deflect.policy.reader import load_policy
-store_file, go, count = sys.argv[1], Path(sys.argv[2]), int(sys.argv[3])
+go, count = Path(sys.argv[1]), int(sys.argv[2])
 while not go.exists():
     time.sleep(0.005)
-store = Store(store_file).migrate()  # both processes create the file and migrate it at once
+store = store_for(os.environ)  # both processes create the file (or schema) and migrate it at once
 policy = load_policy(ROOT / "kb" / "support.yml")
 for _ in range(count):
     print(file_sample(store, policy, {}), flush=True)
 """
 
 
-def test_two_processes_filing_at_once_get_unique_increasing_case_numbers(tmp_path):
-    store_file, go, count = tmp_path / "var" / "deflect.sqlite3", tmp_path / "go", 40
+def test_two_processes_filing_at_once_get_unique_increasing_case_numbers(tmp_path, store_settings, stores):
+    go, count = tmp_path / "go", 100  # 200 requests in all, on an empty store both processes migrate
     filers = [
         subprocess.Popen(
-            [sys.executable, "-c", FILER, str(store_file), str(go), str(count)],
-            env=environment(tmp_path / "var", ""),
+            [sys.executable, "-c", FILER, str(go), str(count)],
+            env=environment(store_settings, ""),
             cwd=tmp_path,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -311,7 +307,7 @@ def test_two_processes_filing_at_once_get_unique_increasing_case_numbers(tmp_pat
     numbered = [[int(case.rsplit("-", 1)[1]) for case in out.split()] for out, _ in outputs]
     assert all(numbers == sorted(numbers) and len(numbers) == count for numbers in numbered)
     assert sorted(numbered[0] + numbered[1]) == list(range(1, 2 * count + 1))
-    store = Store(store_file)
+    store = stores(store_settings)
     assert len(store.list_requests(limit=1000)) == 2 * count
     assert len(store.list_outbox()) == 2 * 2 * count  # each request with both of its messages
 

@@ -16,7 +16,7 @@ import pytest
 from deflect.delivery.channels import senders_for
 from deflect.delivery.outbox import Worker
 from tests.delivery_fixtures import file_sample
-from tests.faults import HeldLock, read_only
+from tests.faults import held_lock, store_read_only
 
 LEASE = dt.timedelta(seconds=1)  # far shorter than the fault: without the fix, the message is taken over
 
@@ -34,7 +34,7 @@ def worker_for(store, smtp_server):
     started: list[Worker] = []
 
     def start() -> Worker:
-        settings = {"DEFLECT_SMTP_URL": smtp_server.url, "DEFLECT_DATA_DIR": str(store.path.parent)}
+        settings = {"DEFLECT_SMTP_URL": smtp_server.url}
         worker = Worker(store.with_patience(0.5), lambda: senders_for(settings), interval=0.05, lease=LEASE)
         started.append(worker.start())
         return worker
@@ -44,7 +44,7 @@ def worker_for(store, smtp_server):
         worker.stop()
 
 
-FAULTS = {"locked": HeldLock, "read-only": read_only}
+FAULTS = {"locked": held_lock, "read-only": store_read_only}
 
 
 @pytest.mark.parametrize("fault", FAULTS)
@@ -53,7 +53,7 @@ def test_a_message_accepted_while_the_store_goes_down_is_sent_once(store, policy
     smtp_server.hold.set()  # the first send waits at RCPT, so the fault comes in mid-send
     worker_for()
     wait_for(smtp_server.rcpt_seen.is_set, what="the worker to start sending")
-    with FAULTS[fault](store.path):
+    with FAULTS[fault](store):
         smtp_server.hold.clear()
         wait_for(lambda: len(smtp_server.received) == 1, what="the mail server to accept the first message")
         time.sleep(2.5 * LEASE.total_seconds())  # the fault outlasts the lease
@@ -68,7 +68,7 @@ def test_a_message_accepted_while_the_store_goes_down_is_sent_once(store, policy
 def test_a_locked_store_is_logged_once_however_many_passes_fail(store, policy, smtp_server, worker_for, caplog):
     file_sample(store, policy, {"DEFLECT_SMTP_URL": smtp_server.url})
     with caplog.at_level(logging.INFO):
-        with HeldLock(store.path):
+        with held_lock(store):
             worker_for()
             time.sleep(2.5)  # about four passes, each waiting 0.5 s for the lock
         wait_for(lambda: len(smtp_server.received) == 2, what="both messages after the lock")

@@ -1,8 +1,9 @@
-"""The real `deflect serve` while its store is locked by another process or read-only.
+"""The real `deflect serve` while its store is locked by another process or read-only, on each engine.
 
 Filings (API and HTML form, several at once, more than half the server's threads) answer 503
 within seconds, never 500; the site and /support/healthz answer within 2 s meanwhile; once the
 fault is gone the same requests file, and every email arrives exactly once at a real SMTP server.
+A stopped PostgreSQL server: tests/test_store_postgres.py.
 """
 
 from __future__ import annotations
@@ -11,13 +12,14 @@ import html
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
 
+from deflect.store.base import StoreBase
 from deflect.store.sqlite import Store
-from tests.faults import HeldLock, read_only
+from tests.delivery_fixtures import ENGINES
+from tests.faults import held_lock, store_read_only
 from tests.helpers import GOOD_PROBLEM
 from tests.http_customer import Answer, Customer
 from tests.loopback import SmtpServer
@@ -26,19 +28,23 @@ THREADS = 8  # deflect serve's default
 NO_ARTICLE = "Xylophone zeppelin hangar ribbons"
 
 
-@pytest.fixture(scope="module")
-def smtp():
-    server = SmtpServer().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
-def served(start_deflect, project_kb_copy, tmp_path_factory, smtp):
-    """One `deflect serve` with a real SMTP server for the module; its store file."""
+@pytest.fixture(scope="module", params=ENGINES)
+def served(request, start_deflect, project_kb_copy, tmp_path_factory):
+    """One `deflect serve` per engine with a real SMTP server of its own (case numbers start at 1 on each
+    engine); its store (SQLite's file, a PostgreSQL database)."""
     data = tmp_path_factory.mktemp("serve-store-faults") / "var"
-    server = start_deflect(project_kb_copy, data, env={"DEFLECT_SMTP_URL": smtp.url})
-    yield server, data / "deflect.sqlite3"
+    smtp = SmtpServer().start()
+    env, store = {"DEFLECT_SMTP_URL": smtp.url}, Store(data / "deflect.sqlite3")
+    if request.param == "postgresql":
+        from deflect.store.postgres import PostgresStore
+
+        database = request.getfixturevalue("postgres_server")
+        env["DEFLECT_DATABASE_URL"] = database.url(database.create_database())
+        store = PostgresStore(env["DEFLECT_DATABASE_URL"])
+    server = start_deflect(project_kb_copy, data, env=env)
+    yield server, store, smtp
+    store.close()
+    smtp.stop()
     assert server.stop() == 0
 
 
@@ -93,9 +99,8 @@ def wait_for(condition, timeout: float = 30) -> None:
         time.sleep(0.1)
 
 
-def assert_sent_exactly_once(smtp: SmtpServer, store_file: Path, cases: list[str]) -> None:
+def assert_sent_exactly_once(smtp: SmtpServer, store: StoreBase, cases: list[str]) -> None:
     """Every email the outbox holds for these cases (a support copy each at least) arrives once."""
-    store = Store(store_file)
     wait_for(lambda: all(e.status != "pending" for e in store.list_outbox() if e.case_number in cases))
     queued = [e for e in store.list_outbox() if e.case_number in cases and e.channel in ("support", "customer")]
     assert {e.case_number for e in queued if e.channel == "support"} == set(cases)
@@ -106,29 +111,68 @@ def assert_sent_exactly_once(smtp: SmtpServer, store_file: Path, cases: list[str
     assert received == sorted(e.payload["message_id"] for e in queued)
 
 
-def test_a_locked_store_answers_503_within_seconds_while_the_site_keeps_answering(served, smtp):
-    server, store_file = served
+def test_a_locked_store_answers_503_within_seconds_while_the_site_keeps_answering(served):
+    server, store, smtp = served
     customers = [Customer(server.url, n) for n in range(9)]  # more filings than the server has threads
     api = [c.api_token() for c in customers[:6]]
     forms = [c.open_form() for c in customers[6:]]
     site: list[Answer] = []
     visitor = threading.Thread(target=lambda: site.extend(site_meanwhile(server.url)))
-    with HeldLock(store_file):
+    with held_lock(store):
         visitor.start()
         refused = file_all(customers, api, forms)
         visitor.join(30)
     assert_refused_politely(refused, len(api))
     assert [a.status for a in site] == [200] * 9
     assert max(a.seconds for a in site) < 2, [round(a.seconds, 2) for a in site]
-    assert_sent_exactly_once(smtp, store_file, refile(customers, api, refused))
+    assert_sent_exactly_once(smtp, store, refile(customers, api, refused))
 
 
-def test_a_read_only_store_answers_503_and_the_form_comes_back_filled(served, smtp):
-    server, store_file = served
+def test_a_read_only_store_answers_503_and_the_form_comes_back_filled(served):
+    server, store, smtp = served
     customers = [Customer(server.url, 20 + n) for n in range(2)]
     api, forms = [customers[0].api_token()], [customers[1].open_form()]
-    with read_only(store_file):
+    with store_read_only(store):
         refused = file_all(customers, api, forms)
     assert_refused_politely(refused, 1)
-    assert_sent_exactly_once(smtp, store_file, refile(customers, api, refused))
+    assert_sent_exactly_once(smtp, store, refile(customers, api, refused))
+    assert "Traceback" not in server.output()
+
+
+@pytest.fixture
+def served_on_postgres(start_deflect, project_kb_copy, tmp_path, postgres_server, postgres_url):
+    """A `deflect serve` on a PostgreSQL database, with a real SMTP server; its store."""
+    from deflect.store.postgres import PostgresStore
+
+    smtp = SmtpServer().start()
+    env = {"DEFLECT_SMTP_URL": smtp.url, "DEFLECT_DATABASE_URL": postgres_url}
+    server = start_deflect(project_kb_copy, tmp_path / "var", env=env)
+    store = PostgresStore(postgres_url)
+    yield server, store, smtp
+    store.close()
+    smtp.stop()
+    assert server.stop() == 0
+
+
+def test_a_stopped_database_server_answers_503_within_seconds_and_filings_go_on_after_its_restart(
+    served_on_postgres, postgres_server
+):
+    server, store, smtp = served_on_postgres
+    customers = [Customer(server.url, 40 + n) for n in range(9)]  # more filings than the server has threads
+    api = [c.api_token() for c in customers[:6]]
+    forms = [c.open_form() for c in customers[6:]]
+    site: list[Answer] = []
+    visitor = threading.Thread(target=lambda: site.extend(site_meanwhile(server.url)))
+    postgres_server.stop()
+    try:
+        visitor.start()
+        refused = file_all(customers, api, forms)
+        visitor.join(30)
+    finally:
+        postgres_server.start()
+    assert_refused_politely(refused, len(api))
+    assert {a.json()["retry_after"] for a in refused[: len(api)]} == {10}  # "down": a restart takes seconds
+    assert [a.status for a in site] == [200] * 9
+    assert max(a.seconds for a in site) < 2, [round(a.seconds, 2) for a in site]
+    assert_sent_exactly_once(smtp, store, refile(customers, api, refused))
     assert "Traceback" not in server.output()

@@ -11,7 +11,6 @@ mail. Several clients file several hundred requests through nginx while one inst
 from __future__ import annotations
 
 import http.client
-import importlib.util
 import itertools
 import os
 import subprocess
@@ -28,11 +27,9 @@ import pytest
 from tests.helpers import copy_kb
 from tests.loopback import SmtpServer
 from tests.nginx_front import start_nginx
-from tests.postgres_server import start_postgres
 from tests.redis_server import start_redis
 from tests.several_instances import Instance, file_request, question, stored
 
-POSTGRES = importlib.util.find_spec("deflect.store.postgres") is not None
 FILINGS, CLIENTS, MAILBOXES = 300, 6, 40
 PER_ADDRESS, PER_HOUR = 3, 60  # 40 mailboxes x 3 > 60: the hourly cap decides, across both instances
 RETRIED = (0, 502, 503, 504)  # the connection broke, or nginx found no instance: the customer sends again
@@ -60,7 +57,7 @@ def deploy_build(kb: Path, data: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def deployment(tmp_path_factory):
+def deployment(tmp_path_factory, postgres_server):
     root = tmp_path_factory.mktemp("deployment")
     kb, data = copy_kb(root / "release").root, root / "var"
     deploy_build(kb, data)
@@ -68,7 +65,7 @@ def deployment(tmp_path_factory):
     article = next((kb / "docs").rglob("*.md"))
     os.utime(article, (time.time() + 60, time.time() + 60))  # newer than the index: only a build would notice
     smtp, redis = SmtpServer().start(), start_redis(root / "redis")
-    postgres = start_postgres() if POSTGRES else None
+    database = postgres_server.create_database()  # one PostgreSQL store shared by both instances
     env = {
         "DEFLECT_DATA_DIR": str(data),
         "DEFLECT_SECRET_KEY": "one-key-for-every-instance-0123456789",
@@ -79,7 +76,7 @@ def deployment(tmp_path_factory):
         "DEFLECT_CONFIRMATIONS_PER_ADDRESS": str(PER_ADDRESS),
         "DEFLECT_CONFIRMATIONS_PER_HOUR": str(PER_HOUR),
         "PYTHONUNBUFFERED": "1",
-        **({"DEFLECT_DATABASE_URL": postgres.url} if postgres else {}),
+        "DEFLECT_DATABASE_URL": postgres_server.url(database),
     }
     instances = [Instance(kb, env, root / f"instance-{n}.log") for n in (1, 2)]
     nginx = None
@@ -95,8 +92,7 @@ def deployment(tmp_path_factory):
             instance.stop()
         smtp.stop()
         redis.stop()
-        if postgres is not None:
-            postgres.stop()
+        postgres_server.drop_database(database)
 
 
 @dataclass

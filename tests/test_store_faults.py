@@ -1,7 +1,9 @@
 """The store under real faults: a lock held by another process, read-only, full, damaged, gone.
 
 Every fault becomes one exception, StoreUnavailable, within the caller's patience, and changes
-nothing: a request is filed whole or not at all.
+nothing: a request is filed whole or not at all. The faults both engines can have run on both (the
+`store` fixture); a full disk and a damaged header are the SQLite file's; a stopped PostgreSQL is in
+tests/test_store_postgres.py.
 """
 
 from __future__ import annotations
@@ -18,14 +20,14 @@ from deflect.cli import main
 from deflect.store.model import StoreUnavailable
 from deflect.store.sqlite import FIRST_TRY, Store
 from tests.delivery_fixtures import file_sample
-from tests.faults import FullStore, HeldLock, damage, read_only
+from tests.faults import FullStore, damage, held_lock, same_store, store_env, store_read_only
 
 SETTINGS = {"DEFLECT_SITE_URL": "https://help.example"}
 
 
 def test_a_locked_store_gives_up_after_its_patience_and_files_once_the_lock_is_gone(store, policy):
     impatient = store.with_patience(0.5)
-    with HeldLock(store.path):
+    with held_lock(store):
         started = time.monotonic()
         with pytest.raises(StoreUnavailable) as refused:
             file_sample(impatient, policy, SETTINGS)
@@ -40,7 +42,7 @@ def test_a_locked_store_gives_up_after_its_patience_and_files_once_the_lock_is_g
 def test_the_outbox_worker_and_the_cli_wait_longer_than_requests(store, policy):
     """Patience is per store object: the request store gives up, the worker's store waits the lock out."""
     impatient, patient = store.with_patience(0.3), store.with_patience(20)
-    lock = HeldLock(store.path)
+    lock = held_lock(store)
     threading.Timer(1.5, lock.release).start()
     with pytest.raises(StoreUnavailable):
         file_sample(impatient, policy, SETTINGS)
@@ -59,7 +61,7 @@ def test_at_most_the_allowed_number_of_threads_wait_for_a_locked_store(store, po
             file_sample(bounded, policy, SETTINGS)
         answers.append((time.monotonic() - started, refused.value.detail))
 
-    with HeldLock(store.path):
+    with held_lock(store):
         callers = [threading.Thread(target=file) for _ in range(5)]
         for caller in callers:
             caller.start()
@@ -80,7 +82,7 @@ def test_a_bounded_store_that_is_free_lets_every_thread_in(store, policy):
 
 def test_a_read_only_store_refuses_writes_and_still_reads(store, policy):
     case = file_sample(store, policy, SETTINGS)
-    with read_only(store.path):
+    with store_read_only(store):
         with pytest.raises(StoreUnavailable) as refused:
             file_sample(store.with_patience(1), policy, SETTINGS)
         with pytest.raises(StoreUnavailable):
@@ -116,7 +118,7 @@ def test_a_damaged_file_and_a_removed_folder_are_unavailable_not_errors(tmp_path
 def test_an_outage_is_logged_once_and_its_end_once(store, policy, caplog):
     impatient = store.with_patience(FIRST_TRY)
     with caplog.at_level(logging.WARNING, logger="deflect.store"):
-        with HeldLock(store.path):
+        with held_lock(store):
             for _ in range(3):
                 with pytest.raises(StoreUnavailable):
                     impatient.record_deflection("reset my password", "/faq/reset/", "Reset")
@@ -124,29 +126,31 @@ def test_an_outage_is_logged_once_and_its_end_once(store, policy, caplog):
         impatient.record_deflection("reset my password", "/faq/reset/", "Reset")
     lines = [(r.levelname, r.getMessage()) for r in caplog.records]
     assert len(lines) == 2, lines
-    assert lines[0][0] == "ERROR" and "locked by another writer" in lines[0][1] and str(store.path) in lines[0][1]
+    assert lines[0][0] == "ERROR" and "locked by another writer" in lines[0][1] and store.outage.name in lines[0][1]
     assert lines[1][0] == "WARNING" and "works again" in lines[1][1]
 
 
 def test_a_locked_store_that_is_up_to_date_does_not_hold_up_a_start(store):
-    with HeldLock(store.path):
+    with held_lock(store):
         started = time.monotonic()
-        Store(store.path).migrate()
+        again = same_store(store).migrate()
         assert time.monotonic() - started < 5
+    again.close()
 
 
 def test_copies_share_the_file_and_the_outage_log(store):
     quick = store.with_patience(FIRST_TRY, waiters=0)
-    assert quick.path == store.path and quick.outage is store.outage
+    assert quick.outage is store.outage and vars(quick).get("path") == vars(store).get("path")
+    assert vars(quick).get("url") == vars(store).get("url")
     assert store.patience == 30.0 and store.waiters is None  # the original keeps its patience
 
 
-def test_the_cli_says_the_store_is_read_only_instead_of_a_traceback(tmp_path, policy, monkeypatch):
+def test_the_cli_says_the_store_is_read_only_instead_of_a_traceback(store, tmp_path, policy, monkeypatch):
     monkeypatch.chdir(tmp_path)  # no stray .env
-    monkeypatch.setenv("DEFLECT_DATA_DIR", str(tmp_path / "var"))
-    store = Store.in_data_dir(tmp_path / "var")
+    for name, value in store_env(store).items():
+        monkeypatch.setenv(name, value)
     file_sample(store, policy, SETTINGS)
-    with read_only(store.path):
+    with store_read_only(store):
         result = CliRunner().invoke(main, ["outbox", "--deliver"])
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert "the store is" in result.output and "nothing was changed" in result.output

@@ -14,15 +14,19 @@ from deflect.cli import admin, outbox, purge, report, search, serve, settings, s
 
 
 class _Commands(click.Group):
-    """The commands; a store that stays locked, full or read-only ends one with a message, not a traceback."""
+    """The commands; a store that stays locked, full, read-only or down, or a wrong setting (say
+    DEFLECT_DATABASE_URL), ends one with a message, not a traceback."""
 
     def invoke(self, ctx: click.Context):
+        from deflect.settings import InvalidSetting
         from deflect.store.model import StoreUnavailable
 
         try:
             return super().invoke(ctx)
         except StoreUnavailable as error:
             raise click.ClickException(f"{error}; nothing was changed. Try again once it is fixed.") from None
+        except InvalidSetting as error:
+            raise click.ClickException(str(error)) from None
 
 
 @click.group(cls=_Commands)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import click
 
 from deflect import settings
@@ -24,14 +26,14 @@ def outbox(retry_ids: tuple[int, ...], retry_failed: bool, deliver: bool, watch:
     """List pending and failed outgoing messages with their reason; retry or deliver them."""
     from deflect.delivery import operator
 
-    store = operator.open_store(settings.load())
-    for line in operator.retry(store, retry_ids, retry_failed):
-        click.echo(line)
     if watch:  # a long-running worker: the operator's log, as `deflect serve` writes it
         from deflect.web.logs import configure
 
         configure(settings.load()["DEFLECT_LOG_FORMAT"])
-    if deliver or watch:
-        operator.deliver(store, settings.load, watch, click.echo)
-    for line in operator.listing(store, show_all):
-        click.echo(line)
+    with contextlib.closing(operator.open_store(settings.load())) as store:
+        for line in operator.retry(store, retry_ids, retry_failed):
+            click.echo(line)
+        if deliver or watch:
+            operator.deliver(store, settings.load, watch, click.echo)
+        for line in operator.listing(store, show_all):
+            click.echo(line)

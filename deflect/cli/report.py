@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 
 import click
 
 from deflect import settings
-from deflect.cli.options import data_dir
 from deflect.report.tables import TABLES
 
 
@@ -32,8 +32,8 @@ def report(
     from deflect.report.retention import ledger_settings
     from deflect.report.tables import as_csv as csv_text
     from deflect.report.tables import as_text
+    from deflect.store.factory import store_for
     from deflect.store.model import utcnow
-    from deflect.store.sqlite import Store
 
     if as_json and as_csv:
         raise click.UsageError("choose one of --json and --csv")
@@ -43,7 +43,8 @@ def report(
         config = ledger_settings(settings.load())
     except (InvalidPeriod, settings.InvalidSetting) as error:
         raise click.UsageError(str(error)) from None
-    found = figures(Store.in_data_dir(data_dir()), period, config.window, now, by)
+    with contextlib.closing(store_for(settings.load())) as store:
+        found = figures(store, period, config.window, now, by)
     if as_json:
         click.echo(json.dumps(found, ensure_ascii=False, indent=1))
     elif as_csv:

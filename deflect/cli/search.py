@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 
 import click
 
-from deflect.cli.options import data_dir, no_semantic_option, semantic_choice
+from deflect.cli.options import no_semantic_option, semantic_choice
 
 
 @click.command("index")
@@ -88,6 +89,8 @@ def _as_text(query: str, response) -> str:
 
 def _record_gap(query: str, suggestion: str | None) -> None:
     """Record a query that found nothing, for the content-gap report."""
-    from deflect.store.sqlite import Store
+    from deflect import settings
+    from deflect.store.factory import store_for
 
-    Store.in_data_dir(data_dir()).record_content_gap(query, 0, suggestion)
+    with contextlib.closing(store_for(settings.load())) as store:
+        store.record_content_gap(query, 0, suggestion)

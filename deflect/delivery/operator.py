@@ -7,15 +7,16 @@ import signal
 import threading
 from collections.abc import Callable, Iterable, Mapping
 
-from deflect.delivery.channels import data_dir, senders_for
+from deflect.delivery.channels import senders_for
 from deflect.delivery.outbox import PassResult, deliver_pending, worker_id
+from deflect.store.base import StoreBase
+from deflect.store.factory import store_for
 from deflect.store.model import OutboxEntry, utcnow
-from deflect.store.sqlite import Store
 
 
-def open_store(settings: Mapping[str, str | None]) -> Store:
-    """Return the store of the data dir named by the settings, migrated."""
-    return Store.in_data_dir(data_dir(settings))
+def open_store(settings: Mapping[str, str | None]) -> StoreBase:
+    """Return the store the settings name (DEFLECT_DATABASE_URL, else the data dir's), migrated."""
+    return store_for(settings)
 
 
 def describe(entry: OutboxEntry) -> str:
@@ -40,7 +41,7 @@ def _still_held(entry: OutboxEntry) -> bool:
     return bool(entry.claimed_until) and dt.datetime.fromisoformat(entry.claimed_until) > utcnow()
 
 
-def listing(store: Store, show_delivered: bool = False) -> list[str]:
+def listing(store: StoreBase, show_delivered: bool = False) -> list[str]:
     """Return the lines `deflect outbox` prints: pending and failed (and delivered if asked), and counts."""
     statuses = ("pending", "failed", "delivered") if show_delivered else ("pending", "failed")
     entries = store.list_outbox(statuses)
@@ -51,7 +52,7 @@ def listing(store: Store, show_delivered: bool = False) -> list[str]:
     return [describe(entry) for entry in entries] + [f"({summary})"]
 
 
-def retry(store: Store, ids: Iterable[int], every_failed: bool) -> list[str]:
+def retry(store: StoreBase, ids: Iterable[int], every_failed: bool) -> list[str]:
     """Put messages back in the queue, due now; return a line per message."""
     wanted = list(ids) + ([e.id for e in store.list_outbox(("failed",))] if every_failed else [])
     lines = []
@@ -70,7 +71,7 @@ def retry(store: Store, ids: Iterable[int], every_failed: bool) -> list[str]:
 
 
 def deliver(
-    store: Store,
+    store: StoreBase,
     settings: Callable[[], Mapping[str, str | None]],
     watch: bool,
     echo: Callable[[str], None],

@@ -23,8 +23,8 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from deflect.delivery.errors import SendError
+from deflect.store.base import StoreBase
 from deflect.store.model import OutboxEntry, StoreUnavailable, utcnow
-from deflect.store.sqlite import Store
 
 log = logging.getLogger(__name__)
 Sender = Callable[[OutboxEntry], None]
@@ -62,7 +62,7 @@ def worker_id() -> str:
 
 
 def deliver_pending(
-    store: Store,
+    store: StoreBase,
     senders: Mapping[str, Sender],
     *,
     worker: str | None = None,
@@ -85,7 +85,7 @@ def deliver_pending(
 
 
 def deliver_one(
-    store: Store,
+    store: StoreBase,
     entry: OutboxEntry,
     senders: Mapping[str, Sender],
     worker: str,
@@ -118,7 +118,7 @@ def deliver_one(
     _after_failure(store, entry, worker, backoff, failure, result)
 
 
-def _record_delivered(store: Store, entry: OutboxEntry, worker: str, stop: threading.Event | None) -> None:
+def _record_delivered(store: StoreBase, entry: OutboxEntry, worker: str, stop: threading.Event | None) -> None:
     """Mark a sent message delivered, trying again while the store is down (until asked to stop)."""
     patient = store.with_patience(RECORD_RETRY)  # short waits: a stop request is seen within seconds
     while True:
@@ -142,7 +142,7 @@ def _record_delivered(store: Store, entry: OutboxEntry, worker: str, stop: threa
 
 
 @contextlib.contextmanager
-def _lease_kept(store: Store, entry: OutboxEntry, worker: str, lease: dt.timedelta) -> Iterator[None]:
+def _lease_kept(store: StoreBase, entry: OutboxEntry, worker: str, lease: dt.timedelta) -> Iterator[None]:
     """Renew the lease every third of its length until the block ends (or the lease is lost)."""
     done = threading.Event()
 
@@ -166,7 +166,7 @@ def _lease_kept(store: Store, entry: OutboxEntry, worker: str, lease: dt.timedel
 
 
 def _after_failure(
-    store: Store, entry: OutboxEntry, worker: str, backoff: Backoff, error: SendError, result: PassResult
+    store: StoreBase, entry: OutboxEntry, worker: str, backoff: Backoff, error: SendError, result: PassResult
 ) -> None:
     reason = error.reason
     if not error.permanent and entry.attempts >= backoff.max_attempts:
@@ -187,7 +187,7 @@ class Worker:
 
     def __init__(
         self,
-        store: Store,
+        store: StoreBase,
         senders: Callable[[], Mapping[str, Sender]],
         *,
         interval: float = 1.0,

@@ -14,14 +14,16 @@ DESCRIPTIONS = {
     "full": "full (no space left, or at its size limit)",
     "disk": "unreadable (a disk error)",
     "damaged": "damaged",
+    "down": "not answering (the database server is down or cannot be reached)",
 }
 
 
 class StoreUnavailable(Exception):
     """The store cannot take this call now; nothing was changed. Callers say "try again later".
 
-    `kind` is one of FAULTS' kinds; `retry_after` is a fair number of seconds to wait: a lock is
-    usually gone in seconds, a full or read-only disk needs someone to act.
+    `kind` is one of DESCRIPTIONS' kinds; `retry_after` is a fair number of seconds to wait: a lock
+    is usually gone in seconds, a database server restarts in a few, a full or read-only disk needs
+    someone to act.
     """
 
     def __init__(self, kind: str, detail: str):
@@ -31,7 +33,7 @@ class StoreUnavailable(Exception):
     @property
     def retry_after(self) -> int:
         """Seconds a client should wait before sending the same call again."""
-        return 5 if self.kind == "busy" else 60
+        return {"busy": 5, "down": 10}.get(self.kind, 60)
 
 
 class TokenAlreadyUsed(Exception):

@@ -1,20 +1,23 @@
 """The outbox: messages leased to one worker at a time, renewed while sending, retried, marked.
 
 A lease that runs out (its worker died) can be claimed again; a delivered message is never claimed
-again. The delivery loop itself is `deflect.delivery.outbox`.
+again. Claims do not wait for each other: SQLite's write lock lets one worker claim at a time, and
+on PostgreSQL a row another worker is claiming is skipped (FOR UPDATE SKIP LOCKED), so any number
+of workers on any number of machines take each message once. The delivery loop itself is
+`deflect.delivery.outbox`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-import sqlite3
+from collections.abc import Mapping
 
 from deflect.store.model import OutboxEntry, stamp, utcnow
 
 
 class OutboxQueries:
-    """The outbox table; mixed into the store, which provides `_connect`."""
+    """The outbox table; mixed into the store, which provides `_connect` and `SKIP_LOCKED`."""
 
     def claim_due(
         self,
@@ -32,7 +35,7 @@ class OutboxQueries:
         with self._connect(write=True) as connection:
             rows = connection.execute(
                 "SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= ?"
-                " AND (claimed_until IS NULL OR claimed_until < ?) ORDER BY id LIMIT ?",
+                " AND (claimed_until IS NULL OR claimed_until < ?) ORDER BY id LIMIT ?" + self.SKIP_LOCKED,
                 (stamp(min(due_by or now, now)), stamp(now), limit),
             ).fetchall()
             ids = [row["id"] for row in rows]
@@ -117,7 +120,7 @@ class OutboxQueries:
         return [_entry(row) for row in rows]
 
 
-def _entry(row: sqlite3.Row) -> OutboxEntry:
+def _entry(row: Mapping) -> OutboxEntry:
     return OutboxEntry(
         id=row["id"],
         case_number=row["case_number"],

@@ -30,7 +30,7 @@ class RecordQueries:
             connection.execute(
                 "INSERT INTO content_gaps (query, first_seen, last_seen, count, results, suggestion)"
                 " VALUES (?, ?, ?, 1, ?, ?) ON CONFLICT (query) DO UPDATE SET"
-                " last_seen = excluded.last_seen, count = count + 1, results = excluded.results,"
+                " last_seen = excluded.last_seen, count = content_gaps.count + 1, results = excluded.results,"
                 " suggestion = excluded.suggestion",
                 (key, now, now, results, suggestion),
             )

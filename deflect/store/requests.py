@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sqlite3
 from collections.abc import Callable
 
 from deflect.store.ledger import insert_event, new_visit
@@ -18,7 +17,7 @@ CONFIRMATION_WINDOW = dt.timedelta(hours=1)
 
 
 class RequestQueries:
-    """The requests table; mixed into the store, which provides `_connect`."""
+    """The requests table; mixed into the store, which provides `_connect`, `_next_case_seq` and `_hold`."""
 
     def file_request(
         self,
@@ -46,35 +45,37 @@ class RequestQueries:
         "hourly-cap" or "no-address") and `outbox(case_number, confirmation)` is called.
         The ledger's `filed` row (for `visit`, else a visit of its own) is written in the same transaction.
         """
-        now = now or utcnow()
+        now = (now or utcnow()).astimezone(dt.UTC)  # the case number's year is UTC's, as its stamp
         with self._connect(write=True) as connection:
-            row = connection.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM requests WHERE year = ?", (now.year,))
-            seq = row.fetchone()[0]
-            case_number = f"{prefix}-{now.year}-{seq:0{digits}d}"
             if token is not None:
-                _check_token_unused(connection, token)
+                self._check_token_unused(connection, token)
+            seq = self._next_case_seq(connection, now.year)
+            case_number = f"{prefix}-{now.year}-{seq:0{digits}d}"
             decided = (
-                {} if confirmation is None else {"confirmation": _confirm(connection, confirmation, case_number, now)}
+                {}
+                if confirmation is None
+                else {"confirmation": self._confirm(connection, confirmation, case_number, now)}
             )
             record = dict(data, case_number=case_number, created_at=stamp(now), **decided)
             connection.execute(
-                "INSERT INTO requests (case_number, year, seq, created_at, form, subject, email, data)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (case_number, now.year, seq, stamp(now), form, subject, email, json.dumps(record)),
+                "INSERT INTO requests (case_number, year, seq, created_at, form, subject, email, data, search_token)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (case_number, now.year, seq, stamp(now), form, subject, email, json.dumps(record), token),
             )
-            if token is not None:
-                connection.execute("UPDATE requests SET search_token = ? WHERE case_number = ?", (token, case_number))
             for channel, payload, *refused in outbox(case_number, *decided.values()):
                 connection.execute(
-                    "INSERT INTO outbox (case_number, channel, payload, next_attempt_at, created_at)"
-                    " VALUES (?, ?, ?, ?, ?)",
-                    (case_number, channel, json.dumps(payload), stamp(now), stamp(now)),
+                    "INSERT INTO outbox (case_number, channel, payload, next_attempt_at, created_at, status, last_error)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        case_number,
+                        channel,
+                        json.dumps(payload),
+                        stamp(now),
+                        stamp(now),
+                        "failed" if refused else "pending",
+                        refused[0] if refused else None,
+                    ),
                 )
-                if refused:
-                    connection.execute(
-                        "UPDATE outbox SET status = 'failed', last_error = ? WHERE case_number = ? AND channel = ?",
-                        (refused[0], case_number, channel),
-                    )
             _ledger_filed(connection, visit or Visit(new_visit()), case_number, form, data, now)
         return case_number
 
@@ -90,10 +91,36 @@ class RequestQueries:
             rows = connection.execute("SELECT data FROM requests ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
         return [json.loads(row["data"]) for row in rows]
 
+    def _check_token_unused(self, connection, token: str) -> None:
+        """Raise TokenAlreadyUsed when a request was filed with this token (inside the filing transaction)."""
+        self._hold(connection, f"token:{token}")  # a filing racing with this token waits for this one
+        row = connection.execute("SELECT case_number FROM requests WHERE search_token = ?", (token,)).fetchone()
+        if row:
+            raise TokenAlreadyUsed(row["case_number"])
 
-def _ledger_filed(
-    connection: sqlite3.Connection, visit: Visit, case_number: str, form: str, data: dict, now: dt.datetime
-) -> None:
+    def _confirm(self, connection, cap: ConfirmationCap, case_number: str, now: dt.datetime) -> str:
+        """Decide, inside the filing transaction, whether this request's confirmation may be sent; count it if so."""
+        if not cap.recipient:
+            return "no-address"
+        self._hold(connection, "confirmations")  # filings count the caps in turn, none between count and insert
+        since = stamp(now - CONFIRMATION_WINDOW)
+        connection.execute("DELETE FROM confirmations WHERE sent_at <= ?", (since,))
+        count = "SELECT COUNT(*) AS sent FROM confirmations WHERE sent_at > ?"
+        if (
+            connection.execute(count + " AND recipient = ?", (since, cap.recipient)).fetchone()["sent"]
+            >= cap.per_address
+        ):
+            return "address-cap"
+        if connection.execute(count, (since,)).fetchone()["sent"] >= cap.per_hour:
+            return "hourly-cap"
+        connection.execute(
+            "INSERT INTO confirmations (sent_at, recipient, case_number) VALUES (?, ?, ?)",
+            (stamp(now), cap.recipient, case_number),
+        )
+        return "sent"
+
+
+def _ledger_filed(connection, visit: Visit, case_number: str, form: str, data: dict, now: dt.datetime) -> None:
     """The ledger's row for a filed request: its case, form, tag, door and when its response is due."""
     insert_event(
         connection,
@@ -107,28 +134,3 @@ def _ledger_filed(
         case_number=case_number,
         due_at=data.get("response_due"),
     )
-
-
-def _check_token_unused(connection: sqlite3.Connection, token: str) -> None:
-    """Raise TokenAlreadyUsed when a request was filed with this token (inside the filing transaction)."""
-    row = connection.execute("SELECT case_number FROM requests WHERE search_token = ?", (token,)).fetchone()
-    if row:
-        raise TokenAlreadyUsed(row["case_number"])
-
-
-def _confirm(connection: sqlite3.Connection, cap: ConfirmationCap, case_number: str, now: dt.datetime) -> str:
-    """Decide, inside the filing transaction, whether this request's confirmation may be sent; count it if so."""
-    if not cap.recipient:
-        return "no-address"
-    since = stamp(now - CONFIRMATION_WINDOW)
-    connection.execute("DELETE FROM confirmations WHERE sent_at <= ?", (since,))
-    count = "SELECT COUNT(*) FROM confirmations WHERE sent_at > ?"
-    if connection.execute(count + " AND recipient = ?", (since, cap.recipient)).fetchone()[0] >= cap.per_address:
-        return "address-cap"
-    if connection.execute(count, (since,)).fetchone()[0] >= cap.per_hour:
-        return "hourly-cap"
-    connection.execute(
-        "INSERT INTO confirmations (sent_at, recipient, case_number) VALUES (?, ?, ?)",
-        (stamp(now), cap.recipient, case_number),
-    )
-    return "sent"

@@ -1,36 +1,29 @@
-"""The request store: requests, case numbers, outbox, deflections and content gaps (SQLite).
+"""The request store on SQLite: one file in the data folder, the default (`DEFLECT_DATABASE_URL` unset).
 
-The only module that speaks SQL. Each call opens a short-lived connection, so one Store can be
-shared by threads and processes; SQLite's write lock (BEGIN IMMEDIATE) orders concurrent writers.
-Schema changes are numbered migrations recorded in `PRAGMA user_version`, never "delete the file".
+Each call opens a short-lived connection, so one Store can be shared by threads and processes;
+SQLite's write lock (BEGIN IMMEDIATE) orders concurrent writers, so a case number is the year's
+last plus one. Schema changes are the numbered migrations of `schema`, recorded in
+`PRAGMA user_version`, never "delete the file".
 
 A store that cannot take a call (locked by another process, read-only, full, a disk error) raises
 `StoreUnavailable` and changes nothing. How long a call waits for the write lock is the store's
 `patience`: the outbox worker and the CLI wait long, web requests use `with_patience` to give up
-after a few seconds, with a bound on how many threads may wait at once.
+after a few seconds, with a bound on how many threads may wait at once (`base.StoreBase`).
 """
 
 from __future__ import annotations
 
 import contextlib
-import copy
-import logging
 import sqlite3
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from deflect.outage import Outage
-from deflect.store.accounts import AccountQueries
-from deflect.store.ledger import LedgerQueries
+from deflect.store.base import FIRST_TRY, StoreBase
 from deflect.store.model import StoreUnavailable
-from deflect.store.outbox import OutboxQueries
-from deflect.store.records import RecordQueries
-from deflect.store.requests import RequestQueries
-from deflect.store.schema import MIGRATIONS
+from deflect.store.schema import MIGRATIONS, sqlite_form, statements
 
-log = logging.getLogger("deflect.store")
+__all__ = ["FIRST_TRY", "Store", "unavailable"]
 
 # SQLite's primary result codes that mean "the store cannot take this call now", by kind.
 FAULTS = {
@@ -45,7 +38,6 @@ FAULTS = {
     11: "damaged",
     26: "damaged",
 }
-FIRST_TRY = 0.2  # seconds a bounded call waits for the write lock before it needs a waiting slot
 
 
 def unavailable(error: sqlite3.Error) -> StoreUnavailable | None:
@@ -55,58 +47,26 @@ def unavailable(error: sqlite3.Error) -> StoreUnavailable | None:
     return StoreUnavailable(kind, str(error)) if kind else None
 
 
-class Store(RequestQueries, OutboxQueries, RecordQueries, LedgerQueries, AccountQueries):
+class Store(StoreBase):
     """The SQLite file under the data dir; `Store(path).migrate()` before first use.
 
     Each call waits at most `patience` seconds for the write lock; see `with_patience`.
     """
 
     FILE_NAME = "deflect.sqlite3"
+    PING = "SELECT COUNT(*) AS answer FROM sqlite_master"  # reads the file: a damaged one fails
 
     def __init__(self, path: str | Path, patience: float = 30.0):
         self.path = Path(path)
-        self.patience = patience
-        self.waiters: int | None = None  # how many threads may wait for the lock at once; None: any
-        self._slots: threading.BoundedSemaphore | None = None
-        self.outage = Outage(
-            f"The request store {self.path}",
-            'Filings and records are refused ("try again later") until it works again; nothing is half-written.',
-            log,
-        )
-
-    def with_patience(self, patience: float, waiters: int | None = None) -> Store:
-        """This store (same file, same outage log) for callers that must answer quickly.
-
-        Each call waits at most `patience` seconds for the write lock; when `waiters` is set, a call
-        that did not get the lock within FIRST_TRY waits on only if fewer than `waiters` others are
-        waiting, else it is refused at once, so a held lock cannot take every thread of a server.
-        """
-        other = copy.copy(self)
-        other.patience, other.waiters = patience, waiters
-        other._slots = None if waiters is None else threading.BoundedSemaphore(waiters)
-        return other
+        super().__init__(str(self.path), patience)
 
     @classmethod
     def in_data_dir(cls, data_dir: str | Path) -> Store:
         """Return the migrated store of a data dir (`DEFLECT_DATA_DIR`)."""
         return cls(Path(data_dir) / cls.FILE_NAME).migrate()
 
-    @contextlib.contextmanager
-    def _connect(self, write: bool = False) -> Iterator[sqlite3.Connection]:
-        """A connection for one call (a transaction when `write`); SQLite's faults become StoreUnavailable."""
-        try:
-            with self._transaction(write) as connection:
-                yield connection
-        except sqlite3.Error as error:
-            fault = unavailable(error)
-            if fault is None:
-                raise
-            self.outage.failed(fault)
-            raise fault from error
-        except StoreUnavailable as fault:
-            self.outage.failed(fault)
-            raise
-        self.outage.worked()
+    def _unavailable(self, error: Exception) -> StoreUnavailable | None:
+        return unavailable(error) if isinstance(error, sqlite3.Error) else None
 
     @contextlib.contextmanager
     def _transaction(self, write: bool) -> Iterator[sqlite3.Connection]:
@@ -115,7 +75,7 @@ class Store(RequestQueries, OutboxQueries, RecordQueries, LedgerQueries, Account
             if not write:
                 yield connection
                 return
-            self._begin(connection)
+            self._patiently(lambda wait: self._begin(connection, wait))
             try:
                 yield connection
                 connection.execute("COMMIT")
@@ -139,35 +99,34 @@ class Store(RequestQueries, OutboxQueries, RecordQueries, LedgerQueries, Account
             raise
         return connection
 
-    def _begin(self, connection: sqlite3.Connection) -> None:
-        """Take the write lock: within the first try, else waiting for it in one of the waiting slots."""
+    def _begin(self, connection: sqlite3.Connection, wait: float) -> None:
+        """Take the write lock within `wait` seconds, else raise StoreUnavailable ("busy")."""
         try:
+            connection.execute(f"PRAGMA busy_timeout = {int(wait * 1000)}")
             connection.execute("BEGIN IMMEDIATE")
-            return
-        except sqlite3.OperationalError as error:
+        except sqlite3.Error as error:
             fault = unavailable(error)
-            if self._slots is None or fault is None or fault.kind != "busy" or self.patience <= FIRST_TRY:
+            if fault is None:
                 raise
-        if not self._slots.acquire(blocking=False):
-            raise StoreUnavailable(
-                "busy", f"the write lock is taken and no more calls may wait for it (at most {self.waiters} at once)"
-            )
-        try:
-            connection.execute(f"PRAGMA busy_timeout = {int((self.patience - FIRST_TRY) * 1000)}")
-            connection.execute("BEGIN IMMEDIATE")
-        finally:
-            self._slots.release()
+            raise fault from error
 
-    def migrate(self) -> Store:
-        """Create the file or bring its schema up to date; safe to call from every process."""
+    def _next_case_seq(self, connection: sqlite3.Connection, year: int) -> int:
+        """One more than the year's last: safe, as the write lock lets one filing in at a time."""
+        row = connection.execute("SELECT COALESCE(MAX(seq), 0) + 1 AS seq FROM requests WHERE year = ?", (year,))
+        return row.fetchone()["seq"]
+
+    def migrate(self, upto: int | None = None) -> Store:
+        """Create the file or bring its schema up to date (to migration `upto`, default the last);
+        safe to call from every process: the write lock lets one of them migrate."""
+        target = len(MIGRATIONS) if upto is None else upto
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._use_wal()
-        if self.schema_version() >= len(MIGRATIONS):
+        if self.schema_version() >= target:
             return self  # up to date: a locked or read-only store does not stop a start
         with self._connect(write=True) as connection:
             version = connection.execute("PRAGMA user_version").fetchone()[0]
-            for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
-                for statement in filter(str.strip, script.split(";")):
+            for number, migration in enumerate(MIGRATIONS[version:target], start=version + 1):
+                for statement in statements(sqlite_form(migration)):
                     connection.execute(statement)
                 connection.execute(f"PRAGMA user_version = {number}")
         return self

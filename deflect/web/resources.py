@@ -27,8 +27,9 @@ from deflect.outage import Outage
 from deflect.policy.model import Policy
 from deflect.policy.reader import load_policy
 from deflect.semantic.model import wanted
+from deflect.store.base import FIRST_TRY, StoreBase
+from deflect.store.factory import open_store
 from deflect.store.model import StoreUnavailable
-from deflect.store.sqlite import FIRST_TRY, Store
 
 log = logging.getLogger(__name__)
 QUICK_SKIP = 1.0  # seconds after a failure during which counting records skip the store untried
@@ -65,13 +66,13 @@ class Resources:
     kb: KnowledgeBase
     policy: Policy
     forms: FormSet
-    store: Store
+    store: StoreBase
     index_dir: Path
     site_name: str
     semantic: bool = True  # False: DEFLECT_SEMANTIC=off, the lexical engine even with the extra
     _index: object = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
-    quick_store: Store | None = None
+    quick_store: StoreBase | None = None
     search_outage: Outage | None = None
 
     def __post_init__(self):
@@ -123,7 +124,7 @@ def init_app(app: Flask) -> None:
     policy = load_policy(kb.support_file)
     forms = load_forms(kb.forms, policy)
     data_dir = Path(app.config["DATA_DIR"])
-    store = Store.in_data_dir(data_dir)
+    store = open_store(app.config.get("DEFLECT_DATABASE_URL"), data_dir)  # SQLite unless it names PostgreSQL
     index_dir = Path(app.config.get("INDEX_DIR") or kb.index_dir(data_dir))
     name = app.config.get("SITE_NAME") or site_name(kb, policy)
     requests = store.with_patience(float(app.config["STORE_PATIENCE"]), int(app.config["STORE_WAITERS"]))
@@ -133,8 +134,7 @@ def init_app(app: Flask) -> None:
     app.extensions["deflect_store"] = store  # the delivery worker's: same file, waits longer
 
 
-@contextlib.contextmanager
-def best_effort(record: Callable[[Store], None]) -> None:
+def best_effort(record: Callable[[StoreBase], None]) -> None:
     """Write a record that only counts something, on the quick store: a store that is down skips it,
     and one that failed in the last QUICK_SKIP seconds is not tried, so no page waits for a known outage."""
     store = resources().quick_store
