@@ -29,3 +29,22 @@ def knowledge_base(kb_dir: Path | None) -> KnowledgeBase:
 def data_dir() -> Path:
     """Return the data folder from the settings."""
     return Path(settings.load()["DEFLECT_DATA_DIR"])
+
+
+def existing_store(echo=click.echo):
+    """The store of the data folder the settings name, after saying which folder that is.
+
+    A folder without deflect's data ends the command with a message naming it; nothing is created there.
+    """
+    from deflect.store.sqlite import Store
+
+    folder = data_dir().resolve()
+    path = folder / Store.FILE_NAME
+    if not path.is_file():
+        raise click.ClickException(
+            f"No deflect data in {folder}: there is no {Store.FILE_NAME} there, so there is nothing to read "
+            "(and nothing was created). Run this in the folder where `deflect serve` runs, or set "
+            "DEFLECT_DATA_DIR to its data folder."
+        )
+    echo(f"Data folder: {folder}")
+    return Store(path).migrate()

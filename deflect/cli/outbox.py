@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from deflect import settings
+from deflect.cli.options import existing_store
 
 
 @click.command()
@@ -23,11 +24,14 @@ from deflect import settings
 def outbox(retry_ids: tuple[int, ...], retry_failed: bool, deliver: bool, watch: bool, show_all: bool) -> None:
     """List pending and failed outgoing messages with their reason; retry or deliver them."""
     from deflect.delivery import operator
+    from deflect.delivery.channels import describe_delivery
 
-    store = operator.open_store(settings.load())
+    store = existing_store()
+    if describe_delivery(settings.load()):
+        click.echo(describe_delivery(settings.load()))
     for line in operator.retry(store, retry_ids, retry_failed):
         click.echo(line)
     if deliver or watch:
         operator.deliver(store, settings.load, watch, click.echo)
-    for line in operator.listing(store, show_all):
+    for line in operator.listing(store, show_all, operator.mail_files(settings.load())):
         click.echo(line)

@@ -6,16 +6,14 @@ from collections import Counter
 
 import click
 
-from deflect.cli.options import data_dir
+from deflect.cli.options import existing_store
 
 
 @click.command()
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 1000), help="Rows per table.")
 def report(limit: int) -> None:
     """What the knowledge base is missing and what it answers: content gaps and deflections."""
-    from deflect.store.sqlite import Store
-
-    store = Store.in_data_dir(data_dir())
+    store = existing_store()
     gaps = store.list_content_gaps()[:limit]
     click.echo(f"Content gaps: searches that found no article ({len(gaps)} shown, most asked first)")
     for gap in gaps:
