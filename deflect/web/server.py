@@ -7,6 +7,7 @@ process, several threads, so the search index is opened once and the in-memory r
 
 from __future__ import annotations
 
+import logging
 import signal
 from collections.abc import Callable
 from pathlib import Path
@@ -22,6 +23,7 @@ from deflect.web import proxies
 from deflect.web.static_site import StaticSite
 
 APP_PREFIX = "/support"
+log = logging.getLogger(__name__)
 
 
 def load_app(kb: KnowledgeBase, data_dir: Path, threads: int = 8):
@@ -69,6 +71,7 @@ def serve(
         ) from None
     port = getattr(server, "effective_port", None) or server.effective_listen[0][1]
     url = f"http://{_url_host(host)}:{port}/"
+    _link_emails_to(app, url)
     echo(
         f"deflect is serving {kb.root.name}: the help center at {url} and the support form at "
         f"{url}support/ (Ctrl-C stops)"
@@ -90,12 +93,24 @@ def _checked_app(kb: KnowledgeBase, data_dir: Path, echo: Callable[[str], None],
     """Check the settings, build what is stale, create the app; a wrong setting stops with its fix."""
     try:  # the settings first: a wrong one stops the start at once, before a build that may take a while
         values = settings.load()
+        settings.site_url(values["DEFLECT_SITE_URL"])  # mkdocs.yml's site_url: a whole URL or none
         proxies.parse(values[proxies.SETTING])
         signing_keys(values["DEFLECT_WEBHOOK_SECRET"])
         ensure_built(kb, data_dir, echo)
         return load_app(kb, data_dir, threads)
     except (InvalidSetting, InvalidSecret) as error:
         raise SystemExit(f"deflect cannot start: {error}") from None
+
+
+def _link_emails_to(app, url: str) -> None:
+    """Emails need whole links: without DEFLECT_SITE_URL they point at the address this server listens on."""
+    if settings.site_url(app.config.get("DEFLECT_SITE_URL")) is None:
+        app.config["DEFLECT_SITE_URL"] = url
+        log.warning(
+            "DEFLECT_SITE_URL is not set: links in emails point at %s, where deflect serve listens. "
+            "Set it to the help center's public URL (like https://help.example.com/) for customers.",
+            url,
+        )
 
 
 def _interrupt(signum, frame):
