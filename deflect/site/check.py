@@ -83,8 +83,9 @@ def _check_body(file: Path, path: str, text: str) -> list[Problem]:
         wanted = [h for h in headings if h in TROUBLESHOOTING_SECTIONS]
         if wanted != list(TROUBLESHOOTING_SECTIONS):
             sections = ", ".join(f"`## {s}`" for s in TROUBLESHOOTING_SECTIONS)
-            problems.append(Problem(file, f"a troubleshooting article has the sections {sections}, in this order "
-                                          "(see the template in CONTRIBUTING.md)", _line_of(text, "\n## ")))
+            problems.append(Problem(file, f"a troubleshooting article has the sections {sections}, in this order; "
+                                          "its `## Still stuck?` says what to send, and the theme adds the Contact "
+                                          "support button (see the template in CONTRIBUTING.md)", _line_of(text, "\n## ")))
     return problems
 
 
