@@ -31,10 +31,10 @@ class _Commands(click.Group):
 @click.version_option(package_name="deflect")
 def main() -> None:
     """deflect: a support knowledge base that answers customers before they file a ticket."""
-    from deflect import settings
+    from deflect import settings as configured
 
     # mkdocs.yml reads the site's public URL from the environment (`!ENV`): a .env file's value too.
-    site_url = settings.load()["DEFLECT_SITE_URL"]
+    site_url = configured.load()["DEFLECT_SITE_URL"]
     if site_url:
         os.environ.setdefault("DEFLECT_SITE_URL", site_url)
 
