@@ -7,7 +7,6 @@ a broken file stops the app with the file, line and fix (InvalidFile).
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import markdown
@@ -166,16 +165,6 @@ def _templates(app: Flask) -> None:
 
     # Form files are reviewed like code (pull requests), so their Markdown may be trusted.
     app.jinja_env.filters["markdown"] = lambda text: Markup(markdown.markdown(text))
-    app.jinja_env.filters["when"] = _when
-
-
-def _when(iso: str) -> str:
-    """An ISO-8601 due time as people read it: `Tue 12 May 2026, 17:00 (UTC+01:00)`."""
-    try:
-        moment = dt.datetime.fromisoformat(iso)
-    except (TypeError, ValueError):
-        return str(iso)
-    return moment.strftime("%a %d %b %Y, %H:%M") + f" ({moment.tzname() or 'UTC'})"
 
 
 def create_app(test_config: dict | None = None) -> Flask:

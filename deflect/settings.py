@@ -61,7 +61,13 @@ SETTINGS: tuple[Setting, ...] = (
         "several, space-separated, while rotating; any other value is used as its UTF-8 bytes (at least 24).",
         secret=True,
     ),
-    Setting("DEFLECT_SITE_URL", "/", "Where the knowledge-base site is served; the support app links articles there."),
+    Setting(
+        "DEFLECT_SITE_URL",
+        None,
+        "The help center's public URL, like https://help.example.com/: links to articles and in emails, the "
+        "site's canonical URL and sitemap (mkdocs.yml reads it); unset: the site is at / of the same host, and "
+        "`deflect serve` links emails to the address it listens on.",
+    ),
     Setting(
         "DEFLECT_CONFIRMATIONS_PER_ADDRESS",
         "5",
@@ -138,6 +144,23 @@ SETTINGS: tuple[Setting, ...] = (
         "safe to delete); unset: an embedding-cache folder beside the index.",
     ),
 )
+
+
+def site_url(value: str | None) -> str | None:
+    """DEFLECT_SITE_URL checked: an absolute http(s) URL ending in "/", or None when unset; raise
+    InvalidSetting, naming the variable and the fix, for anything else (MkDocs needs a whole URL)."""
+    if not value or not value.strip():
+        return None
+    try:
+        parts = urlsplit(value.strip())
+    except ValueError:  # an unclosed [ of an IPv6 host
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
+        raise InvalidSetting(
+            f"DEFLECT_SITE_URL={value!r}: write the help center's public URL with its scheme and host, "
+            "like https://help.example.com/, or leave it unset (the site is then at / of this server)"
+        )
+    return value.strip().rstrip("/") + "/"
 
 
 def setting(name: str) -> Setting:

@@ -81,6 +81,8 @@ GOOD_PROBLEM = {
     "lms": "Moodle",
     "lms_version": "Moodle 4.1, plugin 3.2.0",
 }
+# What a customer types into the HTML problem form: its summary field is the Summary, asked once (issue 12).
+TYPED_PROBLEM = {k: v for k, v in GOOD_PROBLEM.items() if k != "problem_summary"}
 GOOD_FIELDS = {
     "problem": GOOD_PROBLEM,
     "question": {
@@ -152,7 +154,7 @@ class SupportActions:
     ):
         """The fields a complete request sends, with the page's tokens and any overrides."""
         data = dict(hidden(page.get_data(as_text=True)), tag=tag, summary=summary, email="admin@springfield.example")
-        data.update(GOOD_FIELDS[form])
+        data.update(TYPED_PROBLEM if form == "problem" else GOOD_FIELDS[form])
         data.update(overrides)
         return {k: v for k, v in data.items() if v is not None}
 

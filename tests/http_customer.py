@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit
 
-from tests.helpers import GOOD_PROBLEM, hidden
+from tests.helpers import GOOD_PROBLEM, TYPED_PROBLEM, hidden
 
 QUESTION = "Students not receiving points for quiz completions"
 API_BODY = {"form": "problem", "subject": f"[HIGH] {QUESTION}", "fields": GOOD_PROBLEM}
@@ -93,4 +93,4 @@ class Customer:
 
     def form_fields(self, page: str) -> dict:
         """A complete request as a form page sends it: the page's hidden tokens and the customer's values."""
-        return dict(hidden(page), tag="HIGH", summary=QUESTION, email=self.email, **GOOD_PROBLEM)
+        return dict(hidden(page), tag="HIGH", summary=QUESTION, email=self.email, **TYPED_PROBLEM)

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from deflect.policy.hours import due
+from deflect.policy.hours import as_read, due, in_words
 from deflect.policy.model import Duration
 from deflect.policy.reader import load_policy
 
@@ -41,3 +41,33 @@ def test_due(start, target, clock, expected):
     result = due(dt.datetime.fromisoformat(start), target, clock, EUROPE, POLICY.holidays)
     assert result == dt.datetime.fromisoformat(expected)
     assert result.tzinfo is not None
+
+
+@pytest.mark.parametrize(
+    "target, clock, said",
+    [
+        ("8 hours", "business", "8 support hours"),
+        ("1 hour", "business", "1 support hour"),
+        ("30 minutes", "business", "30 support minutes"),
+        ("3 days", "business", "3 working days"),
+        ("1 week", "business", "1 working week"),
+        ("8 hours", "continuous", "8 hours"),
+        ("our targets", "business", "our targets"),
+    ],
+)
+def test_a_target_says_support_hours_when_only_support_hours_count(target, clock, said):
+    assert in_words(target, clock) == said
+
+
+@pytest.mark.parametrize(
+    "stamp, zone, shown",
+    [
+        ("2026-03-03T18:00:00+00:00", "Europe/London", "Tue 3 Mar 2026, 18:00 Europe/London"),
+        ("2026-07-06T10:00:00+01:00", "Europe/London", "Mon 6 Jul 2026, 10:00 Europe/London"),
+        ("2026-07-06T09:00:00+00:00", "America/New_York", "Mon 6 Jul 2026, 05:00 America/New_York"),
+        ("2026-07-06T09:00:00", "Asia/Singapore", "Mon 6 Jul 2026, 17:00 Asia/Singapore"),  # no zone: UTC
+        ("soon", "Europe/London", "soon"),
+    ],
+)
+def test_a_due_time_reads_the_same_everywhere_in_the_regions_zone(stamp, zone, shown):
+    assert as_read(stamp, zone) == shown

@@ -68,6 +68,10 @@ def invalid_support_yml(kb):
     edit(kb.support_file, "high: { response: 8h,", "high: { response: eight hours,")
 
 
+def response_later_than_resolution(kb):
+    edit(kb.support_file, "medium: { response: 24h, resolution: 72h }", "medium: { response: 24h, resolution: 2d }")
+
+
 def troubleshooting_without_fix(kb):
     edit(kb.docs / "troubleshooting/sync-delays.md", "## Fix", "## How to fix it")
 
@@ -98,6 +102,7 @@ def break_synonyms(kb):
         (break_anchor, ARTICLE, "has no heading `#no-such-heading`"),
         (duplicate_title, "faq/billing/invoices.md", "is also used by"),
         (invalid_support_yml, "../support.yml", "is not a duration"),
+        (response_later_than_resolution, "../support.yml", "24 hours is later than the resolution target (2 days"),
         (troubleshooting_without_fix, "troubleshooting/sync-delays.md", "`## Fix`"),
         (unknown_directive, "support-guide/escalation.md", "unknown directive `deflect: escalations`"),
         (break_form, "../forms/question.yml", "did you mean `required`?"),
@@ -122,6 +127,20 @@ def test_errors_in_an_article_point_at_the_line(tmp_path):
     problems = [p for p in run_checks(kb, build=False) if "nosuchtag" in p.message]
     assert problems and problems[0].line == 4
     assert "tags.yml" in problems[0].message
+
+
+def file_line(path: Path, needle: str) -> int:
+    return next(n for n, line in enumerate(path.read_text().splitlines(), 1) if needle in line)
+
+
+@pytest.mark.parametrize(("mistake", "wrong"), [(break_link, "no-such-folder/"), (break_anchor, "#no-such-heading")])
+def test_a_broken_link_is_reported_on_its_line_in_the_file_front_matter_included(tmp_path, mistake, wrong):
+    """Issue 12: the line was counted from the end of the front matter (line 20 reported as line 9)."""
+    kb = copy_kb(tmp_path)
+    mistake(kb)
+    [problem] = [p for p in run_checks(kb, build=False) if wrong in p.message]
+    assert problem.line == file_line(kb.docs / ARTICLE, wrong) > 10
+    assert f"{ARTICLE}:{problem.line}" in check(kb, "--no-build").output
 
 
 def test_a_broken_link_suggests_the_page_it_probably_meant(tmp_path):
@@ -163,3 +182,27 @@ def test_anchors_are_the_ones_the_site_publishes():
 
     page = "## Fix\n\ntext\n\n## Fix\n\n## Set up `SSO` {#sso}\n\n```\n## not a heading\n```\n"
     assert anchors(page) == {"fix", "fix_1", "sso"}
+
+
+def test_a_response_promised_after_the_resolution_is_refused_on_its_line(tmp_path):
+    """Issue 12: the sample's QUESTION target (48h response, 1w = 45 support hours resolution) was such a slip."""
+    kb = copy_kb(tmp_path)
+    edit(kb.support_file, "low: { response: 48h, resolution: 2w }", "low: { response: 48h, resolution: 1w }")
+    [problem] = [p for p in run_checks(kb, build=False) if "later than the resolution" in p.message]
+    assert (
+        problem.line
+        == kb.support_file.read_text().splitlines().index("      low: { response: 48h, resolution: 1w }") + 1
+    )
+    assert "(1 week, 45 hours of support time) of 'low' in 'standard'" in problem.message
+    assert "shorten the response or lengthen the resolution" in problem.message
+
+
+def test_the_sample_link_in_contributing_points_at_a_heading_that_exists(tmp_path):
+    """Issue 12: the writers' guide's example link must pass the check it describes."""
+    guide = (PROJECT / "CONTRIBUTING.md").read_text()
+    sample = re.search(r"relative links \(`(\.\./[^`]+#[^`]+)`\)", guide).group(1)
+    kb = copy_kb(tmp_path)
+    edit(kb.docs / "troubleshooting/points-not-awarded.md", "## Cause\n", f"## Cause\n\nSee [refunds]({sample}).\n")
+    assert [p for p in run_checks(kb, build=False) if not p.warning] == []
+    edit(kb.docs / "troubleshooting/points-not-awarded.md", sample, sample + "-no-such-part")
+    assert any("has no heading" in p.message for p in run_checks(kb, build=False))

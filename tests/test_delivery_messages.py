@@ -94,7 +94,7 @@ def test_support_message_has_the_agreed_shape(policy):
     for _, _, value in SECTIONS[:-1]:
         assert value in body
     assert "Plan: Standard" in body and "Moodle plugin set-up (integrations/moodle/)" in body
-    assert "8 hours" in body and "24 hours" in body
+    assert "(8 support hours)" in body and "(24 support hours)" in body  # issue 12: support hours, not hours
 
 
 def test_six_sections_come_first_whatever_the_form_order(policy):
@@ -131,7 +131,7 @@ def test_confirmation_quotes_case_targets_and_how_to_escalate_but_nothing_typed(
     assert message["Auto-Submitted"] == "auto-generated"
     body = text(message)
     assert "Your case number is OLR-2026-000123" in body
-    assert "8 hours" in body and "reply quoting OLR-2026-000123" in body
+    assert "8 support hours" in body and "reply quoting OLR-2026-000123" in body
     assert "Executive escalation" in body
     for typed in ["Ann Lee", "Students not receiving points"] + [value for _, _, value in SECTIONS]:
         assert typed not in body
@@ -260,3 +260,20 @@ def test_an_address_that_cannot_be_written_in_a_header_gets_no_confirmation_and_
     assert "customer" not in found
     assert parse(found["support"])["Reply-To"] is None
     assert " ".join(address.split()) in text(parse(found["support"]))  # support still sees what was typed
+
+
+def test_the_confirmation_gives_the_due_times_in_support_hours_and_the_regions_zone(policy):
+    """Issue 12: the page and both emails word a target the same way, with its due time in one zone."""
+    customer = " ".join(text(parse(entries(policy)["customer"])).split())
+    assert "answer within 8 support hours (by Tue 3 Mar 2026, 18:00 Europe/London)" in customer
+    assert "resolve it within 24 support hours (by Thu 5 Mar 2026, 12:00 Europe/London)" in customer
+    support = text(parse(entries(policy)["support"]))
+    assert "Response due: Tue 3 Mar 2026, 18:00 Europe/London (8 support hours)" in support
+    critical = dict(tag="CRITICAL", priority="critical", response_target="2 hours", resolution_target="8 hours")
+    assert "within 2 hours (by" in " ".join(text(parse(entries(policy, **critical)["customer"])).split())
+
+
+def test_the_support_copy_says_why_no_confirmation_went_out_without_naming_a_setting(policy):
+    for state, said in (("address-cap", "one address in an hour"), ("hourly-cap", "in an hour had already gone out")):
+        body = text(parse(entries(policy, confirmation=state)["support"]))
+        assert "Confirmation: not sent: " in body and said in body and "DEFLECT_" not in body

@@ -8,6 +8,7 @@ import time
 
 import pytest
 
+from deflect.policy.hours import in_words
 from tests.helpers import SupportActions, local, make_app
 
 CORE = ["problem_summary", "steps_to_reproduce", "expected_result", "actual_result", "environment", "impact"]
@@ -73,7 +74,8 @@ def test_request_arrives_at_the_smtp_server_in_the_agreed_shape(running_app, smt
     assert at == sorted(at), body
     assert "troubleshooting/points-not-awarded/" in body
     assert all(a["title"] in body for a in record["shown_articles"])
-    assert record["response_target"] in body and record["resolution_target"] in body
+    assert f"({in_words(record['response_target'], 'business')})" in body  # "8 support hours"
+    assert f"({in_words(record['resolution_target'], 'business')})" in body
 
     [confirmation] = smtp_server.to("admin@springfield.example")
     assert case in confirmation.message["Subject"]
@@ -82,9 +84,11 @@ def test_request_arrives_at_the_smtp_server_in_the_agreed_shape(running_app, smt
     assert len(smtp_server.received) == 2  # and nothing more
 
 
-def test_without_a_mail_server_the_confirmation_page_says_where_the_emails_are(running_app, tmp_path):
+def test_without_a_mail_server_the_page_promises_no_email_names_no_path_and_the_emails_are_files(running_app, tmp_path):
+    """Issue 12: where the emails go is the operator's fact (the log, `deflect outbox`), not the customer's."""
     app = running_app(DEFLECT_SMTP_URL=None)
     case, page = file_through_the_form(app)
     folder = tmp_path / "var" / "mail"
-    assert str(folder) in page and f"{case}.support.eml" in page
+    assert str(folder) not in page and ".eml" not in page and "DEFLECT_" not in page
+    assert "on its way" not in page and "keep your case number" in page
     wait_for(lambda: (folder / f"{case}.customer.eml").exists() and (folder / f"{case}.support.eml").exists())

@@ -19,6 +19,7 @@ from werkzeug.test import Client
 from deflect.app import create_app
 from deflect.forms.load import load_forms
 from deflect.kb.folder import KnowledgeBase
+from deflect.policy.hours import in_words
 from deflect.policy.reader import load_policy
 from deflect.search import SearchIndex, build_index
 from deflect.site.build import build_site
@@ -284,7 +285,8 @@ def test_the_walk_ends_in_an_accepted_request_with_this_organisations_case_numbe
     confirmation = support.client.get(local(sent.headers["Location"]))
     case = re.search(r'id="case-number">([^<]+)<', confirmation.get_data(as_text=True)).group(1)
     assert re.fullmatch(rf"{walk.prefix}-\d{{4}}-\d{{{policy.case_digits}}}", case)
-    assert f"First response within {target.response}" in visible(confirmation)
+    clock = policy.priority(policy.tag(walk.tag).priority).clock
+    assert f"First response within {in_words(str(target.response), clock)}" in visible(confirmation)
     store = support.client.application.extensions["deflect"].store
     record = store.get_request(case)
     assert record["subject"] == f"[{walk.tag}] {walk.query}" and record["plan"] == plan

@@ -16,7 +16,7 @@ import pytest
 
 from tests.delivery_fixtures import ENGINES
 from tests.faults import FullStore, damage, held_lock, store_read_only, use_store
-from tests.helpers import GOOD_PROBLEM, SupportActions, hidden, local, make_app
+from tests.helpers import GOOD_PROBLEM, TYPED_PROBLEM, SupportActions, hidden, local, make_app
 
 SUBJECT = "[HIGH] Students not receiving points for quiz completions"
 BODY = {"form": "problem", "subject": SUBJECT, "email": "admin@springfield.example", "fields": GOOD_PROBLEM}
@@ -71,7 +71,7 @@ def assert_form_filled(page: str) -> None:
     assert "We could not save your request just now" in text
     assert 'value="admin@springfield.example"' in text
     assert 'value="Students not receiving points for quiz completions"' in text
-    for value in GOOD_PROBLEM.values():
+    for value in TYPED_PROBLEM.values():  # the summary field is the Summary (issue 12), checked above
         assert value in text, value
 
 

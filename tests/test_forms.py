@@ -89,6 +89,24 @@ GOOD_ELEMENT = """
             6,
             "must name a dropdown",
         ),
+        ("  - type: input\n    id: a\n    prefill: subject\n    attributes: {label: A}\n", 6, "use `description`"),
+        (
+            "  - type: dropdown\n    id: a\n    prefill: summary\n    attributes: {label: A, options: [x]}\n",
+            4,
+            "`prefill: summary` needs an input or textarea",
+        ),
+        (
+            "  - type: input\n    id: a\n    prefill: summary\n    attributes: {label: A}\n"
+            "    validations: {max_length: 80}\n",
+            8,
+            "max_length: at least 120 (subject.max_length)",
+        ),
+        (
+            "  - type: textarea\n    id: a\n    prefill: summary\n    attributes: {label: A}\n"
+            "  - type: textarea\n    id: b\n    prefill: summary\n    attributes: {label: B}\n",
+            10,
+            "'a' is the summary already: a form has one summary field",
+        ),
     ],
 )
 def test_a_broken_form_names_file_line_key_and_fix(tmp_path, body, line, expected):

@@ -19,6 +19,7 @@ from deflect.report.figures import figures
 from deflect.report.period import Period
 from deflect.report.retention import LedgerSettings, purge, purge_once_a_day
 from deflect.report.tables import as_csv
+from deflect.store.sqlite import Store
 from tests.helpers import GOOD_PROBLEM
 
 WINDOW = dt.timedelta(hours=24)
@@ -146,8 +147,9 @@ def test_the_daily_purge_runs_once_a_day_across_callers(app):
 
 def test_the_report_says_when_a_period_has_no_data_and_names_a_wrong_date(tmp_path, monkeypatch):
     monkeypatch.setenv("DEFLECT_DATA_DIR", str(tmp_path))
+    Store.in_data_dir(tmp_path)
     done = CliRunner().invoke(main, ["report", "--since", "2020-01-01", "--until", "2020-01-31", "--json"])
-    found = json.loads(done.output)
+    found = json.loads(done.stdout)
     assert (
         found["no_data"] and found["message"] == "No visits, requests or page feedback from 2020-01-01 to 2020-01-31."
     )

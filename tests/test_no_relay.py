@@ -115,7 +115,7 @@ def test_no_confirmation_contains_anything_the_customer_typed(mail_app, smtp_ser
         message = confirmation.message
         assert message["To"] == address  # no display name
         case = re.fullmatch(r"\[(OLR-\d{4}-\d{6})\] We received your request", message["Subject"]).group(1)
-        assert f"Your case number is {case}" in message.get_content() and "8 hours" in message.get_content()
+        assert f"Your case number is {case}" in message.get_content() and "8 support hours" in message.get_content()
     for support_copy in smtp_server.to(SUPPORT):  # the full request stays in the support copy
         assert TYPED["actual_result"] in support_copy.message.get_content()
     assert TYPED["impact"] in shown and TYPED["summary"] in shown  # and on the confirmation page
@@ -279,7 +279,8 @@ def test_ten_filings_to_one_mailbox_are_all_filed_but_get_at_most_the_cap_of_con
         said = copy.message.get_content()
         case = copy.message["X-Deflect-Case"]
         if case in skipped:
-            assert "Confirmation: not sent: this mailbox had reached DEFLECT_CONFIRMATIONS_PER_ADDRESS" in said
+            assert "Confirmation: not sent: this mailbox had already had the most confirmations" in said
+            assert "DEFLECT_" not in said  # issue 12: support agents read it; the log names the setting
         else:
             assert "Confirmation: sent to the customer" in said
 
@@ -295,7 +296,8 @@ def test_the_hourly_cap_holds_across_many_addresses_and_clients(mail_app, smtp_s
     assert [a.get_json()["confirmation"] for a in answers] == ["sent"] * 3 + ["skipped"] * 3
     app.deliver()
     assert len(smtp_server.to(SUPPORT)) == 6 and len(smtp_server.received) == 9
-    assert "DEFLECT_CONFIRMATIONS_PER_HOUR" in smtp_server.to(SUPPORT)[-1].message.get_content()
+    said = smtp_server.to(SUPPORT)[-1].message.get_content()
+    assert "the most confirmations we send in an hour had already gone out" in said and "DEFLECT_" not in said
 
 
 def test_processes_sharing_the_store_send_exactly_the_cap(tmp_path, store_settings, stores):
@@ -315,6 +317,28 @@ def test_the_confirmation_page_says_when_no_confirmation_was_sent(mail_app, smtp
     assert "A confirmation is on its way" not in page
     app.deliver()
     assert [r.rcpt_tos for r in smtp_server.received] == [[SUPPORT]]
+
+
+def test_which_cap_held_a_confirmation_back_is_the_operators_fact_in_the_log(mail_app, caplog):
+    """Issue 12: the customer and support are told in plain words; the log names the setting."""
+    app = mail_app(DEFLECT_CONFIRMATIONS_PER_ADDRESS="0")
+    with caplog.at_level("WARNING", logger="deflect.web.accept"):
+        case = api_file(app.test_client(), api_body()).get_json()["case"]
+    assert f"{case} filed without a confirmation email: this mailbox reached DEFLECT_CONFIRMATIONS_PER_ADDRESS" in (
+        caplog.text
+    )
+
+
+def test_without_a_mail_server_the_log_says_where_the_emails_go_and_the_customer_is_promised_none(
+    kb_dir, kb_index, tmp_path, caplog
+):
+    with caplog.at_level("WARNING", logger="deflect.delivery.channels"):
+        app = make_app(kb_dir, tmp_path / "var", kb_index)
+    assert f"DEFLECT_SMTP_URL is not set), so the emails are written as .eml files to {tmp_path / 'var' / 'mail'}" in (
+        caplog.text
+    )
+    answer = api_file(app.test_client(), api_body()).get_json()
+    assert answer["confirmation"] == "skipped" and "sends no confirmation emails" in answer["confirmation_message"]
 
 
 @pytest.mark.parametrize("value", ["many", "-1", "2.5", "５"])

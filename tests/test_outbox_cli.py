@@ -66,7 +66,32 @@ def test_a_message_left_by_a_worker_that_died_is_not_listed_as_being_sent(runner
     store = Store(tmp_path / "var" / "deflect.sqlite3").migrate()
     file_sample(store, policy, {})
     store.claim_due("host:4242:dead", dt.timedelta(0), limit=1)  # and its lease has run out since
-    first = outbox(runner).splitlines()[0]
+    first = next(line for line in outbox(runner).splitlines() if line.startswith("#1 "))
     assert "sending now" not in first
     assert "host:4242:dead" in first and "stopped" in first
     assert "not retried" not in outbox(runner, "--retry", "1")
+
+
+def test_in_a_folder_without_deflect_data_the_outbox_says_so_and_creates_nothing(runner, tmp_path):
+    result = runner.invoke(main, ["outbox", "--deliver"])
+    assert result.exit_code == 1
+    assert f"No deflect data in {tmp_path / 'var'}" in result.output
+    assert not (tmp_path / "var").exists()
+
+
+def test_without_a_mail_server_emails_are_said_to_be_written_to_the_mail_folder_not_delivered(
+    runner, tmp_path, policy, monkeypatch
+):
+    monkeypatch.delenv("DEFLECT_SMTP_URL")
+    store = Store(tmp_path / "var" / "deflect.sqlite3").migrate()
+    case = file_sample(store, policy, {})
+    output = outbox(runner, "--deliver")
+    assert output.splitlines()[0] == f"Data folder: {tmp_path / 'var'}"
+    assert "No mail server is configured (DEFLECT_SMTP_URL is not set)" in output
+    folder = tmp_path / "var" / "mail"
+    assert f"written: #1 {case} support -> support@orbit-rewards.example: written to {folder / case}.support.eml" in (
+        output
+    )
+    assert "delivered" not in output.replace("0 delivered", "")
+    assert "(0 pending, 0 failed, 0 delivered, 2 written to" in outbox(runner)
+    assert f"written to {folder / case}.customer.eml at " in outbox(runner, "--all")

@@ -62,7 +62,9 @@ def test_feedback_for_anything_else_is_refused_with_json_and_not_stored(app, cli
 @pytest.mark.parametrize("site_url", ["https://help.example.com/kb/", "https://help.example.com/kb", "/kb/"])
 def test_under_a_path_prefix_the_widgets_pathname_includes_it(kb_dir, kb_index, tmp_path, site_url):
     """The site served at https://help.example.com/kb/: the widget sends /kb/faq/..."""
-    app = make_app(kb_dir, tmp_path / "var", kb_index, DEFLECT_SITE_URL=site_url, SITE_URL=site_url)
+    # DEFLECT_SITE_URL is a whole URL or unset (issue 12); the app's SITE_URL may be a path on its host.
+    public = {"DEFLECT_SITE_URL": site_url} if site_url.startswith("https://") else {}
+    app = make_app(kb_dir, tmp_path / "var", kb_index, SITE_URL=site_url, **public)
     client = app.test_client()
     assert client.post("/api/feedback", json={"page": "/kb/" + ARTICLE, "helpful": True}).status_code == 201
     assert client.post("/api/feedback", json={"page": "/" + ARTICLE, "helpful": True}).status_code == 422

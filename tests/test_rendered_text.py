@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import yaml
+from mkdocs.utils.yaml import yaml_load
 
 from deflect.kb.links import anchors
 from deflect.kb.render import EXTENSION_CONFIGS, SITE_EXTENSIONS, render_markdown
@@ -101,7 +101,8 @@ def test_the_first_heading_is_the_title_of_a_page_without_front_matter_title():
 
 
 def test_pages_are_rendered_with_the_markdown_extensions_of_the_site():
-    config = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
+    with (ROOT / "mkdocs.yml").open(encoding="utf-8") as handle:
+        config = yaml_load(handle)  # as MkDocs reads it: with its !ENV tag
     names, configs = [], {}
     for item in config["markdown_extensions"]:
         name, options = next(iter(item.items())) if isinstance(item, dict) else (item, None)

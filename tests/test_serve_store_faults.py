@@ -20,7 +20,7 @@ from deflect.store.base import StoreBase
 from deflect.store.sqlite import Store
 from tests.delivery_fixtures import ENGINES
 from tests.faults import held_lock, store_read_only
-from tests.helpers import GOOD_PROBLEM
+from tests.helpers import TYPED_PROBLEM
 from tests.http_customer import Answer, Customer
 from tests.loopback import SmtpServer
 
@@ -75,7 +75,7 @@ def assert_refused_politely(answers: list[Answer], n_api: int) -> None:
     for answer in answers[n_api:]:
         page = html.unescape(answer.text)
         assert "We could not save your request just now" in page
-        assert all(value in page for value in GOOD_PROBLEM.values())
+        assert all(value in page for value in TYPED_PROBLEM.values())
 
 
 def refile(customers: list[Customer], api: list[dict], refused: list[Answer]) -> list[str]:

@@ -177,6 +177,22 @@ def test_a_changed_source_makes_the_build_stale(small_kb, tmp_path, changed):
     assert ensure_built(small_kb, data, echo=lambda _: None)
 
 
+def test_a_new_public_url_makes_the_build_stale_and_the_rebuilt_site_names_it(small_kb, tmp_path, monkeypatch):
+    """Issue 12: the canonical links and the sitemap follow DEFLECT_SITE_URL (mkdocs.yml reads it with !ENV)."""
+    config = small_kb.mkdocs_file
+    config.write_text(config.read_text() + "site_url: !ENV [DEFLECT_SITE_URL, null]\n")
+    data = tmp_path / "var"
+    monkeypatch.delenv("DEFLECT_SITE_URL", raising=False)
+    ensure_built(small_kb, data, echo=lambda _: None)
+    assert 'rel="canonical"' not in (small_kb.site_dir(data) / "index.html").read_text()
+    monkeypatch.setenv("DEFLECT_SITE_URL", "https://help.example.com/kb")
+    assert is_stale(small_kb, data)
+    assert ensure_built(small_kb, data, echo=lambda _: None)
+    page = (small_kb.site_dir(data) / "reset-password" / "index.html").read_text()
+    assert '<link rel="canonical" href="https://help.example.com/kb/reset-password/">' in page
+    assert not is_stale(small_kb, data)
+
+
 def test_deflects_own_modules_count_as_build_inputs(small_kb):
     """An upgrade of deflect rebuilds: an index pickled by other code may not open."""
     package = Path(deflect.__file__).parent

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+
+import pytest
 from click.testing import CliRunner
 
 from deflect import settings
@@ -39,3 +42,41 @@ def test_the_secret_key_is_generated_once_and_kept(tmp_path):
     assert len(first) >= 32
     assert settings.secret_key(tmp_path) == first
     assert settings.secret_key(tmp_path, "configured") == "configured"
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        (None, None),
+        ("", None),
+        ("https://help.example.com", "https://help.example.com/"),
+        ("http://127.0.0.1:8000/kb/", "http://127.0.0.1:8000/kb/"),
+    ],
+)
+def test_the_public_url_is_a_whole_url_or_unset(value, expected):
+    assert settings.site_url(value) == expected
+
+
+@pytest.mark.parametrize("value", ["/", "/help/", "help.example.com", "ftp://help.example.com/", "http://[::1"])
+def test_a_public_url_without_scheme_and_host_is_refused_naming_the_variable_and_the_fix(value):
+    with pytest.raises(settings.InvalidSetting, match=r"DEFLECT_SITE_URL=.*like https://help.example.com/"):
+        settings.site_url(value)
+
+
+def test_deflect_serve_refuses_such_a_url_before_it_builds_anything(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DEFLECT_SITE_URL", "/help/")
+    result = CliRunner().invoke(main, ["serve", "--kb", str(PROJECT / "kb"), "--port", "0"])
+    assert result.exit_code != 0
+    assert "deflect cannot start: DEFLECT_SITE_URL='/help/'" in result.output
+    assert not (tmp_path / "var").exists()
+
+
+def test_a_public_url_in_a_dotenv_file_reaches_mkdocs_through_the_environment(monkeypatch, tmp_path):
+    """mkdocs.yml reads `site_url: !ENV [DEFLECT_SITE_URL, null]`: the deflect command exports the .env value."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DEFLECT_SITE_URL", "placeholder")  # so the value the command sets is undone after
+    monkeypatch.delenv("DEFLECT_SITE_URL")
+    (tmp_path / ".env").write_text("DEFLECT_SITE_URL=https://help.example.com/\n")
+    assert CliRunner().invoke(main, ["settings"]).exit_code == 0
+    assert os.environ["DEFLECT_SITE_URL"] == "https://help.example.com/"

@@ -18,7 +18,9 @@ from tests.helpers import PROJECT, copy_kb
 def built(tmp_path_factory):
     """The project's knowledge base, built once for this module."""
     site_dir = tmp_path_factory.mktemp("site")
-    pages = build_site(KnowledgeBase.at(PROJECT / "kb"), site_dir)
+    with pytest.MonkeyPatch.context() as env:
+        env.delenv("DEFLECT_SITE_URL", raising=False)  # built as a fresh clone is: no public URL set
+        pages = build_site(KnowledgeBase.at(PROJECT / "kb"), site_dir)
     return site_dir, pages
 
 
@@ -33,13 +35,15 @@ def test_the_sample_knowledge_base_has_at_least_thirty_articles(built):
     assert {"getting-started", "faq", "troubleshooting", "integrations", "support-guide"} <= sections
 
 
-def test_every_article_ends_with_a_contact_box_that_remembers_the_page(built):
+def test_every_article_ends_with_one_still_stuck_and_a_contact_link_that_remembers_the_page(built):
+    """Issue 12: a troubleshooting article's own "Still stuck?" section is the only one; the theme adds its button."""
     site_dir, pages = built
     for page in pages:
         html = html_of(site_dir, page.url)
+        assert len(re.findall(r"<h2[^>]*>Still stuck\?", html)) == 1, page.path
+        assert f'href="/support/?from={quote(page.url)}">Contact support</a>' in html, page.path
         box = re.search(r'<aside class="deflect-still-stuck".*?</aside>', html, re.S)
-        assert box, f"{page.path} has no contact box"
-        assert f'href="/support/?from={quote(page.url)}"' in box.group(0), page.path
+        assert bool(box) is (not page.path.startswith("troubleshooting/")), page.path
 
 
 def test_the_header_offers_contact_support_on_every_page(built):
@@ -99,3 +103,24 @@ def test_the_support_url_can_point_to_another_host(tmp_path):
     build_site(kb, tmp_path / "site")
     html = (tmp_path / "site/faq/billing/invoices/index.html").read_text()
     assert 'href="https://help.example.com/support/?from=faq/billing/invoices/"' in html
+    header = re.search(r'<a href="([^"]*)" class="deflect-header-contact"', html).group(1)
+    assert header == "https://help.example.com/support/?from=faq/billing/invoices/"  # issue 12: not /support/
+    assert 'href="/support/' not in html
+
+
+def test_without_a_public_url_no_page_names_a_local_address(built):
+    """Issue 12: canonical links and the sitemap come from DEFLECT_SITE_URL; unset, there are none."""
+    site_dir, pages = built
+    for page in pages:
+        assert "127.0.0.1" not in html_of(site_dir, page.url) and 'rel="canonical"' not in html_of(site_dir, page.url)
+    assert "<loc>" not in (site_dir / "sitemap.xml").read_text()
+
+
+def test_the_public_url_from_the_environment_is_the_canonical_url_and_the_sitemaps(tmp_path, monkeypatch):
+    monkeypatch.setenv("DEFLECT_SITE_URL", "https://help.orbit-rewards.example/")
+    kb = copy_kb(tmp_path)
+    build_site(kb, tmp_path / "site")
+    html = (tmp_path / "site/faq/billing/invoices/index.html").read_text()
+    assert '<link rel="canonical" href="https://help.orbit-rewards.example/faq/billing/invoices/">' in html
+    locations = re.findall(r"<loc>([^<]+)</loc>", (tmp_path / "site/sitemap.xml").read_text())
+    assert locations and all(url.startswith("https://help.orbit-rewards.example/") for url in locations)

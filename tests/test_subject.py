@@ -23,6 +23,17 @@ TAGS = ["CRITICAL", "HIGH", "MEDIUM", "LOW", "INTEGRATION", "QUESTION"]
         ("[HIGH] Points missing\nBcc: someone@example.com", "on one line"),
         ("[HIGH] Points missing\x00 for quizzes", "on one line"),
         ("[HIGH] Points\u2028missing for quizzes", "on one line"),
+        # Issue 12: a summary says what is wrong, in a few real words.
+        ("[HIGH] help!!!!!!!!!", "needs a few words that say what is wrong"),
+        ("[HIGH] URGENT PLEASE HELP", "needs a few words that say what is wrong"),
+        ("[HIGH] !!!!!!!!!!!!????", "needs a few words that say what is wrong"),
+        ("[HIGH] I need help with a problem ASAP", "needs a few words that say what is wrong"),
+        ("[HIGH] asdf asdf asdf", "needs a few words that say what is wrong"),
+        ("[HIGH] Help!!! Points missing!!!", None),
+        ("[HIGH] POINTS MISSING FOR QUIZ 88", None),
+        ("[HIGH] Login broken since Monday", None),
+        ("[MEDIUM] Kann mich nicht anmelden", None),
+        ("[MEDIUM] ポイントが付与されない", None),
     ],
 )
 def test_typed_subject(typed, expected):
@@ -42,6 +53,7 @@ def test_typed_subject(typed, expected):
         ("high", "Points missing for quizzes", "tag", "[HIGH]"),
         ("HIGH", "short", "summary", "describe the problem in 10 to 120"),
         ("HIGH", "two\nlines of summary text", "summary", "on one line"),
+        ("HIGH", "HELP ME NOW!!!!!!", "summary", "not only capitals, punctuation or words like"),
     ],
 )
 def test_composed_subject(tag, summary, part, expected):
@@ -66,3 +78,9 @@ def test_examples_in_messages_use_the_forms_default_tag_not_the_outage_tag():
     assert "like [MEDIUM] Points missing for quizzes" in error.message
     [error] = subject.check("Points missing for quizzes", TAGS, 10, 120)
     assert "like [QUESTION]" in error.message and "like [CRITICAL]" not in error.message
+
+
+def test_a_summary_that_says_nothing_is_told_the_fix_with_the_organisations_example():
+    [error] = subject.check_parts("HIGH", "URGENT PLEASE HELP", TAGS, 10, 120, "Students not receiving points")
+    assert error.part == "summary"
+    assert error.message.endswith('write it like "Students not receiving points"')

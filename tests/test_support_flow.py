@@ -69,7 +69,7 @@ def test_a_complete_request_is_stored_numbered_and_confirmed(app, client, suppor
     page = client.get(local(sent.headers["Location"])).get_data(as_text=True)
     case = re.search(r'id="case-number">([^<]+)<', page).group(1)
     assert re.fullmatch(r"OLR-\d{4}-000001", case)
-    assert "8 hours" in page and "Steps to reproduce" in page
+    assert "8 support hours" in page and "Steps to reproduce" in page  # issue 12: support hours said
     record = store(app).get_request(case)
     assert record["subject"] == "[HIGH] Students not receiving points for quiz completions"
     assert record["priority"] == "high" and record["plan"] == "standard" and record["region"] == "europe"

@@ -8,6 +8,8 @@ May import: everything.
 
 from __future__ import annotations
 
+import os
+
 import click
 
 from deflect.cli import admin, outbox, purge, report, search, serve, settings, site
@@ -33,6 +35,12 @@ class _Commands(click.Group):
 @click.version_option(package_name="deflect")
 def main() -> None:
     """deflect: a support knowledge base that answers customers before they file a ticket."""
+    from deflect import settings as configured
+
+    # mkdocs.yml reads the site's public URL from the environment (`!ENV`): a .env file's value too.
+    site_url = configured.load()["DEFLECT_SITE_URL"]
+    if site_url:
+        os.environ.setdefault("DEFLECT_SITE_URL", site_url)
 
 
 COMMANDS = (site.build, site.check, search.index, search.search, serve.serve, outbox.outbox, report.report,

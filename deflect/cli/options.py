@@ -1,4 +1,4 @@
-"""What several commands share: the `--kb` and `--no-semantic` options, where the settings put the data folder."""
+"""What several commands share: the `--kb` and `--no-semantic` options, the data folder and the store the settings name."""
 
 from __future__ import annotations
 
@@ -49,3 +49,37 @@ def semantic_choice(no_semantic: bool = False) -> bool | None:
     except ValueError as error:
         raise click.ClickException(str(error)) from None
     return False if no_semantic else None
+
+
+def existing_store(echo=click.echo):
+    """The store the settings name, after saying which one that is.
+
+    PostgreSQL (`DEFLECT_DATABASE_URL`) is opened as it is. A data folder without deflect's SQLite
+    file ends the command with a message naming the folder; nothing is created there.
+    """
+    from deflect.store.factory import SETTING
+    from deflect.store.sqlite import Store
+
+    values = settings.load()
+    if values.get(SETTING):
+        echo(f"Database: {settings.shown(values)[SETTING]}")
+        return _opened(values)
+    folder = data_dir().resolve()
+    if not (folder / Store.FILE_NAME).is_file():
+        raise click.ClickException(
+            f"No deflect data in {folder}: there is no {Store.FILE_NAME} there, so there is nothing to read "
+            "(and nothing was created). Run this in the folder where `deflect serve` runs, or set "
+            "DEFLECT_DATA_DIR to its data folder."
+        )
+    echo(f"Data folder: {folder}")
+    return _opened(values)
+
+
+def _opened(values):
+    """The store for these settings; a setting it cannot use ends the command with its message."""
+    from deflect.store.factory import store_for
+
+    try:
+        return store_for(values)
+    except settings.InvalidSetting as error:
+        raise click.ClickException(str(error)) from None

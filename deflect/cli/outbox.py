@@ -7,6 +7,7 @@ import contextlib
 import click
 
 from deflect import settings
+from deflect.cli.options import existing_store
 
 
 @click.command()
@@ -25,15 +26,18 @@ from deflect import settings
 def outbox(retry_ids: tuple[int, ...], retry_failed: bool, deliver: bool, watch: bool, show_all: bool) -> None:
     """List pending and failed outgoing messages with their reason; retry or deliver them."""
     from deflect.delivery import operator
+    from deflect.delivery.channels import describe_delivery
 
     if watch:  # a long-running worker: the operator's log, as `deflect serve` writes it
         from deflect.web.logs import configure
 
         configure(settings.load()["DEFLECT_LOG_FORMAT"])
-    with contextlib.closing(operator.open_store(settings.load())) as store:
+    with contextlib.closing(existing_store()) as store:
+        if describe_delivery(settings.load()):
+            click.echo(describe_delivery(settings.load()))
         for line in operator.retry(store, retry_ids, retry_failed):
             click.echo(line)
         if deliver or watch:
             operator.deliver(store, settings.load, watch, click.echo)
-        for line in operator.listing(store, show_all):
+        for line in operator.listing(store, show_all, operator.mail_files(settings.load())):
             click.echo(line)

@@ -8,6 +8,7 @@ import json
 import click
 
 from deflect import settings
+from deflect.cli.options import existing_store
 from deflect.report.tables import TABLES
 
 
@@ -32,7 +33,6 @@ def report(
     from deflect.report.retention import ledger_settings
     from deflect.report.tables import as_csv as csv_text
     from deflect.report.tables import as_text
-    from deflect.store.factory import store_for
     from deflect.store.model import utcnow
 
     if as_json and as_csv:
@@ -43,7 +43,9 @@ def report(
         config = ledger_settings(settings.load())
     except (InvalidPeriod, settings.InvalidSetting) as error:
         raise click.UsageError(str(error)) from None
-    with contextlib.closing(store_for(settings.load())) as store:
+    # The folder or database read goes to stderr with --json and --csv, so stdout stays one document.
+    said = (lambda line: click.echo(line, err=True)) if as_json or as_csv else click.echo
+    with contextlib.closing(existing_store(said)) as store:
         found = figures(store, period, config.window, now, by)
     if as_json:
         click.echo(json.dumps(found, ensure_ascii=False, indent=1))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import urljoin
@@ -26,6 +27,7 @@ from deflect.delivery.text import confirmation_state
 from deflect.delivery.webhook import post_webhook
 from deflect.store.model import OutboxEntry
 
+log = logging.getLogger(__name__)
 WEBHOOK_TYPE = "deflect.request.filed"
 WEBHOOK_VERSION = 1
 
@@ -177,7 +179,7 @@ def mail_folder(settings: Mapping[str, str | None]) -> Path:
 
 
 def describe_delivery(settings: Mapping[str, str | None], case_number: str | None = None) -> str | None:
-    """Return a sentence for the confirmation page when messages go to files, else None."""
+    """Return a sentence for the operator (the log, `deflect outbox`) when messages go to files, else None."""
     if settings.get("DEFLECT_SMTP_URL"):
         return None
     folder = mail_folder(settings)
@@ -203,6 +205,9 @@ def init_delivery(app) -> Worker | None:
     A DEFLECT_WEBHOOK_SECRET that cannot sign stops the app here (InvalidSecret), not at the first send.
     """
     signing_keys(app_settings(app).get("DEFLECT_WEBHOOK_SECRET"))
+    files = describe_delivery(app_settings(app))
+    if files:  # the operator's fact, never the customer's
+        log.warning(files)
     if not app.config.get("OUTBOX_WORKER", True):
         return None
     current = lambda: app_settings(app)  # noqa: E731 - read at every pass, never cached

@@ -12,7 +12,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 import textwrap
-from zoneinfo import ZoneInfo
+
+from deflect.policy import hours
 
 CORE_SECTIONS = ("problem_summary", "steps_to_reproduce", "expected_result", "actual_result", "environment", "impact")
 TRAILING_FIELDS = ("organisation", "plan")
@@ -25,10 +26,12 @@ FOR_CUSTOMER = {  # what the confirmation page and the API say about the confirm
     "hourly-cap": "We sent no confirmation email this time: we have sent as many as we send in an hour. "
     + KEEP_THE_NUMBER,
     "no-address": "We cannot send email to this address, so no confirmation was sent. " + KEEP_THE_NUMBER,
+    "no-mail-server": "This help center sends no confirmation emails: keep your case number and quote it when "
+    "you write to us. We answer at the address you gave.",
 }
-FOR_SUPPORT = {  # why the customer got no confirmation, in the support email
-    "address-cap": "not sent: this mailbox had reached DEFLECT_CONFIRMATIONS_PER_ADDRESS confirmations in the last hour",
-    "hourly-cap": "not sent: DEFLECT_CONFIRMATIONS_PER_HOUR confirmations had been sent in the last hour",
+FOR_SUPPORT = {  # why the customer got no confirmation, in the support email (the log names the setting)
+    "address-cap": "not sent: this mailbox had already had the most confirmations we send to one address in an hour",
+    "hourly-cap": "not sent: the most confirmations we send in an hour had already gone out",
     "no-address": "not sent: the address cannot be written in an email header",
 }
 _BODY_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # keeps tab and line breaks
@@ -57,9 +60,29 @@ def confirmation_state(record: dict) -> str:
     return str(record.get("confirmation") or "sent")
 
 
-def confirmation_sentence(record: dict) -> str:
+def customer_outcome(record: dict, mail_server: bool = True) -> str:
+    """What the customer is told happened to their confirmation: the record's state, or
+    "no-mail-server" when it was queued but no mail server sends it (it is only written to a file)."""
+    state = confirmation_state(record)
+    return "no-mail-server" if state == "sent" and not mail_server else state
+
+
+def confirmation_sentence(record: dict, mail_server: bool = True) -> str:
     """Return what the customer is told about the confirmation email."""
-    return FOR_CUSTOMER.get(confirmation_state(record), FOR_CUSTOMER["sent"])
+    return FOR_CUSTOMER.get(customer_outcome(record, mail_server), FOR_CUSTOMER["sent"])
+
+
+def promises(record: dict, policy) -> dict[str, dict[str, str]]:
+    """The response and resolution promises as the page and the emails word them: within ("8 support
+    hours" when support hours count) and by (the due time in the request's support region)."""
+    clock = _clock(record, policy)
+    return {
+        kind: {
+            "within": hours.in_words(record.get(f"{kind}_target") or "", clock),
+            "by": _when(record.get(f"{kind}_due"), record, policy),
+        }
+        for kind in ("response", "resolution")
+    }
 
 
 def customer_text(record: dict, policy, reply_to: str, help_center: str | None = None) -> str:
@@ -68,12 +91,13 @@ def customer_text(record: dict, policy, reply_to: str, help_center: str | None =
     Only the organisation's words and values it computed: nothing the customer typed.
     """
     org, case = policy.organisation, record["case_number"]
+    due = promises(record, policy)
     lines = ["Hello,", ""]
     lines += _paragraph(
         f"We received your request. Your case number is {case}. Its priority is {_priority_name(record, policy)}:"
-        f" we aim to answer within {record.get('response_target') or 'our published targets'}"
-        f" (by {_when(record.get('response_due'), record, policy)}) and to resolve it within"
-        f" {record.get('resolution_target') or 'our targets'} (by {_when(record.get('resolution_due'), record, policy)})."
+        f" we aim to answer within {due['response']['within'] or 'our published targets'}"
+        f" (by {due['response']['by']}) and to resolve it within"
+        f" {due['resolution']['within'] or 'our targets'} (by {due['resolution']['by']})."
     )
     lines += _paragraph(f"To follow up, reply to this email, or write to {reply_to} with {case} in the subject.")
     lines += _paragraph(f"To escalate, reply quoting {case} and say why. Support escalates through these levels:")[:-1]
@@ -110,10 +134,11 @@ def _context(record: dict, policy) -> list[str]:
     shown = record.get("shown_articles") or []
     lines = [f"Came from article: {record.get('from_page') or '(none)'}", "Articles shown before filing:"]
     lines += [f"- {a.get('title', '')} ({a.get('url', '')})" for a in shown] or ["- (none)"]
+    due = promises(record, policy)
     lines += [
         "",
-        f"Response due: {_when(record.get('response_due'), record, policy)} ({record.get('response_target', '')})",
-        f"Resolution due: {_when(record.get('resolution_due'), record, policy)} ({record.get('resolution_target', '')})",
+        f"Response due: {due['response']['by']} ({due['response']['within']})",
+        f"Resolution due: {due['resolution']['by']} ({due['resolution']['within']})",
     ]
     return lines
 
@@ -142,6 +167,15 @@ def _priority_name(record: dict, policy) -> str:
         return str(record.get("priority") or NOT_GIVEN)
 
 
+def _clock(record: dict, policy) -> str:
+    """The clock the request's targets run on: around the clock, or support hours only."""
+    try:
+        clock = policy.priority(record.get("priority")).clock
+    except StopIteration:
+        return "continuous"  # unknown now: say the target as it was written, without "support"
+    return clock if policy.region(record.get("region")).days else "continuous"
+
+
 def _plan_name(record: dict, policy) -> str:
     plan = policy.plan(str(record.get("plan") or ""))
     return plan.name if plan else str(record.get("plan") or NOT_GIVEN)
@@ -157,9 +191,7 @@ def parse_time(stamp) -> dt.datetime | None:
 
 
 def _when(stamp, record: dict, policy) -> str:
-    """Return a due time as `2026-03-03 17:00 Europe/London` in the request's support region."""
-    moment = parse_time(stamp)
-    if moment is None:
+    """Return a due time as `Tue 3 Mar 2026, 17:00 Europe/London`, in the request's support region."""
+    if parse_time(stamp) is None:
         return str(stamp or NOT_GIVEN)
-    zone = policy.region(record.get("region")).timezone
-    return f"{moment.astimezone(ZoneInfo(zone)):%Y-%m-%d %H:%M} {zone}"
+    return hours.as_read(stamp, policy.region(record.get("region")).timezone)

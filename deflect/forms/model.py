@@ -91,6 +91,23 @@ class Form:
         """Return the dropdown filled from `plans` or `regions`, or None."""
         return next((f for f in self.fields if f.options_from == source), None)
 
+    @property
+    def summary_field(self) -> Field | None:
+        """The field that is the request's summary (`prefill: summary`): asked once, as the subject's summary."""
+        return next((f for f in self.fields if f.prefill == "summary"), None)
+
+    def condition(self, field: Field) -> str:
+        """When a `show_when` field is asked, in the customer's words: "Learning platform is Moodle or Canvas"."""
+        if not field.show_when:
+            return ""
+        other = self.field(field.show_when[0])
+        if other is None:
+            return ""
+        names = [(other.option(v).label if other.option(v) else v) for v in field.show_when[1]]
+        choices = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+        verb = "includes" if other.type == "checkboxes" or other.multiple else "is"
+        return f"{other.label} {verb} {choices}"
+
 
 @dataclass(frozen=True)
 class ContactLink:

@@ -32,6 +32,7 @@ VALIDATIONS = set("required min_length max_length pattern pattern_message format
 LIMITS = {"input": (200, 500), "textarea": (5000, 10000)}
 FORMATS = ("email", "case_number", "url")
 SOURCES = ("plans", "regions")
+PREFILLS = ("description", "summary")
 
 
 class FormReader:
@@ -157,11 +158,8 @@ class FormReader:
             return tuple(Option(i.id, i.name) for i in items), source
         raw = self.value(attributes, "options", at, list, None)
         if not raw:
-            self.fail(
-                at + ("options",),
-                "missing: list the choices under `options:`"
-                + (" or use `options_from: plans`" if kind == "dropdown" else ""),
-            )
+            extra = " or use `options_from: plans`" if kind == "dropdown" else ""
+            self.fail(at + ("options",), f"missing: list the choices under `options:`{extra}")
             return (), ""
         found = [self.one_option(kind, value, at + ("options", i)) for i, value in enumerate(raw)]
         labels = [o.label.lower() for o in found if o]
@@ -238,16 +236,18 @@ class FormReader:
 
     def prefill(self, item: dict, path: tuple) -> str:
         value = self.text(item, "prefill", path)
-        if value and value != "description":
-            self.fail(path + ("prefill",), "the only prefill is `description` (what the customer typed in step 1)")
+        if value and value not in PREFILLS:
+            self.fail(path + ("prefill",), "use `description` (step 1's text to start with) or `summary` (asked once)")
             return ""
         return value
 
     def cross_check(self, fields: list[Field]) -> None:
-        """Checks between fields: unique ids, `differs_from` and `show_when` naming earlier fields."""
+        """Checks between fields: unique ids, `differs_from` and `show_when` naming earlier fields, the summary."""
         seen: dict[str, Field] = {}
         for field in fields:
             path = self.path_of(field)
+            if field.prefill == "summary":
+                self.check_summary_field(field, seen, path)
             if field.id in seen:
                 self.fail(path + ("id",), f"{field.id!r} appears twice: ids must be unique in a form")
             if field.differs_from and field.differs_from not in seen:
@@ -258,6 +258,18 @@ class FormReader:
             if field.show_when:
                 self.check_show_when(field, seen.get(field.show_when[0]), path)
             seen[field.id] = field
+
+    def check_summary_field(self, field: Field, seen: dict[str, Field], path: tuple) -> None:
+        """`prefill: summary`: one per form, a text field always asked, long enough for any summary."""
+        earlier, high = next((f.id for f in seen.values() if f.prefill == "summary"), None), self.policy.subject_max
+        for key, message in (
+            ("prefill", earlier and f"{earlier!r} is the summary already: a form has one summary field"),
+            ("type", not field.free_text and "`prefill: summary` needs an input or textarea"),
+            ("show_when", field.show_when and "the summary field is always asked: remove `show_when`"),
+            ("validations", field.max_length < high and f"max_length: at least {high} (subject.max_length)"),
+        ):
+            if message:
+                self.fail(path + (key,), message)
 
     def check_show_when(self, field: Field, other: Field | None, path: tuple) -> None:
         if other is None or other.type not in ("dropdown", "checkboxes"):

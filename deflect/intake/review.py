@@ -156,6 +156,28 @@ def bound(sub: Submission, policy: Policy) -> tuple[Submission, dict[str, str]]:
     return dataclasses.replace(sub, values=values, **emptied), errors
 
 
+def with_summary_field(sub: Submission) -> Submission:
+    """The submission with the form's summary field (`prefill: summary`) holding the summary: always
+    when the form composes the subject (the field is not asked again), else when it was not sent."""
+    field = sub.form.summary_field
+    if field is None:
+        return sub
+    if sub.typed_subject is not None and not is_empty(sub.values.get(field.id)):
+        return sub
+    summary = sub.summary if sub.typed_subject is None else subject.split(sub.typed_subject)[1]
+    return dataclasses.replace(sub, values={**sub.values, field.id: " ".join(summary.split())})
+
+
+def _summary_errors_on_summary(sub: Submission, errors: dict[str, str]) -> dict[str, str]:
+    """On a composed subject the summary field is the Summary box: its problems are shown there."""
+    field = sub.form.summary_field
+    if field is None or sub.typed_subject is not None or field.id not in errors:
+        return errors
+    message = errors.pop(field.id)
+    errors.setdefault("summary", message)
+    return errors
+
+
 def review(sub: Submission, policy: Policy, now: dt.datetime) -> Review:
     """Check everything; build the record only when nothing is wrong and every finding is confirmed.
 
@@ -163,6 +185,7 @@ def review(sub: Submission, policy: Policy, now: dt.datetime) -> Review:
     rule, pattern, email check or guard reads it.
     """
     sub, too_long = bound(sub, policy)
+    sub = with_summary_field(sub)
     tag, summary, errors = subject_errors(sub, policy)
     if email_problem(sub.email.strip()):
         errors["email"] = "Contact email: write an address like name@example.com, where we can reach you"
@@ -176,6 +199,7 @@ def review(sub: Submission, policy: Policy, now: dt.datetime) -> Review:
     context = {"case_pattern": policy.case_pattern(), "case_example": policy.case_example(now.year)}
     errors.update(check_fields(sub.form, sub.values, context))
     errors.update(too_long)  # the length message, not "required", for a value that was emptied
+    errors = _summary_errors_on_summary(sub, errors)
     findings = scan_fields(sub, policy)
     result = Review(errors, findings, tag, summary, [f for f in findings if f.key not in sub.confirmed])
     if not errors and not result.unconfirmed:

@@ -12,6 +12,19 @@ import unicodedata
 from dataclasses import dataclass
 
 EXAMPLE = "Points not awarded for quiz completions"  # support.yml `subject.example` overrides it
+# Words that say how badly help is wanted, greet or point, but not what is wrong: a summary needs
+# at least MIN_WORDS other words ("URGENT PLEASE HELP" and "help!!!!!!!!!" have none).
+EMPTY_WORDS = frozenset(
+    """urgent urgently asap emergency critical important immediately now quick quickly fast sos
+    help helps helping please pls plz support assistance assist hi hello hey dear thanks thank thx
+    problem problems issue issues question questions trouble something anything stuff
+    i we me us my our you your a an the is are am it this that there here need needs needed have has
+    got someone anyone with for to of and or""".split()
+)
+MIN_WORDS = 2
+WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
+# Scripts written without spaces between words: two or more of their letters count as words.
+UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\u0e00-\u0e7f]")
 ENCODED_WORD_FIX = 'without "=?" (mail programs read it as the start of encoded text): write "= ?" or other words'
 SHAPE = re.compile(r"^\[(?P<tag>[^\[\]]*)\]\s*(?P<summary>.*)$", re.DOTALL)
 
@@ -99,7 +112,28 @@ def summary_problem(summary: str, low: int, high: int, example: str = EXAMPLE) -
             "summary",
             f"Subject: the summary has {counted}; shorten it to at most {high} and put the details in the form",
         )
+    if not says_what_is_wrong(summary):
+        return SubjectError(
+            "summary",
+            "Subject: the summary needs a few words that say what is wrong, not only capitals, "
+            f'punctuation or words like "urgent" and "help": write it like "{example}"',
+        )
     return None
+
+
+def says_what_is_wrong(summary: str) -> bool:
+    """True when the summary has at least MIN_WORDS different words besides urgency, greetings and fillers.
+
+    A word is a run of letters (any script); one letter repeated ("aaaa") is no word. In scripts
+    written without spaces (Chinese, Japanese, Korean, Thai) two letters count as a word.
+    """
+    words = set()
+    for word in WORD.findall(summary.lower()):
+        if UNSPACED.search(word):
+            words.update(word[i : i + 2] for i in range(0, len(word) - 1, 2))
+        elif len(word) > 1 and len(set(word)) > 1 and word not in EMPTY_WORDS:
+            words.add(word)
+    return len(words) >= MIN_WORDS
 
 
 def check(

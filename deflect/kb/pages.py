@@ -50,6 +50,14 @@ def split_front_matter(text: str) -> tuple[dict, str]:
     return meta, text[match.end() :]
 
 
+def body_on_file_lines(text: str) -> str:
+    """The page's Markdown body with its front matter replaced by as many empty lines, so that a line
+    number found in the body is the line in the file, as a writer's editor shows it."""
+    meta, body = split_front_matter(text)
+    front = text[: len(text) - len(body)] if meta else ""
+    return "\n" * front.count("\n") + body
+
+
 def page_url(path: str) -> str:
     """Return the URL MkDocs publishes for a docs-relative path (`use_directory_urls: true`)."""
     posix = PurePosixPath(path)

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from deflect.kb.problems import InvalidFile, Problem
 from deflect.kb.yaml_source import YamlSource
+from deflect.policy import hours
 from deflect.policy.model import (
     CLOCKS,
     DURATION,
@@ -58,6 +59,7 @@ class PolicyReader:
         tags = self.tags(ids)
         plans = self.plans(ids)
         regions, default_region, holidays = self.hours()
+        self.targets_in_order(plans, priorities, regions)
         return Policy(
             organisation=org,
             case_prefix=self.text(("organisation", "case_number", "prefix"), False, "CASE"),
@@ -163,6 +165,25 @@ class PolicyReader:
             )
         self.unique("plans", [p.id for p in found])
         return tuple(found)
+
+    def targets_in_order(self, plans: tuple[Plan, ...], priorities: tuple[Priority, ...], regions) -> None:
+        """A first response promised later than the resolution of the same priority and plan is a mistake."""
+        clocks = {p.id: p.clock for p in priorities}
+        for index, plan in enumerate(plans):
+            for priority_id, target in plan.targets.items():
+                clock = clocks.get(priority_id, "business")
+                for region in regions:
+                    response, resolution = (
+                        hours.counted_minutes(t, clock, region) for t in (target.response, target.resolution)
+                    )
+                    if response > resolution:
+                        counted = f", {resolution / 60:g} hours of support time" if clock == "business" else ""
+                        self.fail(
+                            ("plans", index, "targets", priority_id, "response"),
+                            f"{target.response} is later than the resolution target ({target.resolution}{counted}) "
+                            f"of {priority_id!r} in {plan.id!r}: shorten the response or lengthen the resolution",
+                        )
+                        break
 
     def duration(self, path: tuple) -> Duration | None:
         value = self.text(path)

@@ -14,7 +14,7 @@ from deflect.forms.load import load_forms
 from deflect.kb.folder import KnowledgeBase
 from deflect.kb.front_matter import check_front_matter, stale
 from deflect.kb.links import check_links
-from deflect.kb.pages import split_front_matter
+from deflect.kb.pages import body_on_file_lines
 from deflect.kb.problems import InvalidFile, Problem, problems_of
 from deflect.kb.yaml_source import YamlSource
 from deflect.policy import tables
@@ -40,7 +40,7 @@ def run_checks(kb: KnowledgeBase, build: bool = True, today: dt.date | None = No
         text = file.read_text(encoding="utf-8")
         meta, found = check_front_matter(file, text, known_tags)
         problems += found
-        metas[path], texts[path] = meta, split_front_matter(text)[1]
+        metas[path], texts[path] = meta, body_on_file_lines(text)
         problems += _check_body(file, path, text)
     problems += check_links(kb.docs, texts)
     problems += _duplicate_titles(kb, metas)
@@ -95,8 +95,9 @@ def _check_body(file: Path, path: str, text: str) -> list[Problem]:
             problems.append(
                 Problem(
                     file,
-                    f"a troubleshooting article has the sections {sections}, in this order "
-                    "(see the template in CONTRIBUTING.md)",
+                    f"a troubleshooting article has the sections {sections}, in this order; "
+                    "its `## Still stuck?` says what to send, and the theme adds the Contact "
+                    "support button (see the template in CONTRIBUTING.md)",
                     _line_of(text, "\n## "),
                 )
             )

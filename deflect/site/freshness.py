@@ -15,6 +15,7 @@ from pathlib import Path
 from deflect.kb.folder import KnowledgeBase
 
 PACKAGE = Path(__file__).resolve().parents[1]  # deflect/: every module, at any depth, is a build input
+CANONICAL = re.compile(r'<link rel="canonical" href="([^"]*)"')
 INHERIT = re.compile(r"^INHERIT:\s*['\"]?([^'\"\n#]+?)['\"]?\s*(?:#.*)?$", re.MULTILINE)
 
 
@@ -73,9 +74,12 @@ def built_at(site_dir: Path, index_dir: Path) -> float | None:
 
 def is_stale(kb: KnowledgeBase, data_dir: Path) -> bool:
     """True when the site or the index is missing or older than any source file (or deflect itself),
-    or when the index is lexical but the semantic model is now installed (and not turned off)."""
+    or when the index is lexical but the semantic model is now installed (and not turned off), or when
+    the site was built for another public URL than `site_url` now says (DEFLECT_SITE_URL)."""
     built = built_at(kb.site_dir(data_dir), kb.index_dir(data_dir))
-    return built is None or _newest(build_inputs(kb)) > built or _semantic_missing(kb.index_dir(data_dir))
+    if built is None or _newest(build_inputs(kb)) > built or _semantic_missing(kb.index_dir(data_dir)):
+        return True
+    return built_for(kb.site_dir(data_dir)) != configured_site_url(kb)
 
 
 def _semantic_missing(index_dir: Path) -> bool:
@@ -84,6 +88,22 @@ def _semantic_missing(index_dir: Path) -> bool:
     from deflect.semantic.model import model_for
 
     return not has_vectors(index_dir) and model_for() is not None
+
+
+def configured_site_url(kb: KnowledgeBase) -> str | None:
+    """The public URL a build now gives the site: mkdocs.yml's `site_url`, as MkDocs resolves its `!ENV`."""
+    try:
+        value = kb.site_config().get("site_url")
+    except Exception:  # a broken config is reported by the build itself
+        return None
+    return str(value).rstrip("/") + "/" if value else None
+
+
+def built_for(site_dir: Path) -> str | None:
+    """The public URL a built site names in its home page's canonical link (None: built without one)."""
+    home = (site_dir / "index.html").read_text(encoding="utf-8", errors="replace")
+    found = CANONICAL.search(home)
+    return found.group(1) if found else None
 
 
 def index_problem(index_dir: Path) -> str | None:

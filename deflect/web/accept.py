@@ -14,6 +14,12 @@ from deflect.web import metrics, rate_limits
 from deflect.web.resources import resources
 
 log = logging.getLogger(__name__)
+# Why a confirmation was skipped, for the operator (the customer and support are told in plain words).
+SKIPPED_BECAUSE = {
+    "address-cap": f"this mailbox reached {caps.PER_ADDRESS} in the last hour",
+    "hourly-cap": f"{caps.PER_HOUR} confirmations went out in the last hour",
+    "no-address": "the address cannot be written in an email header",
+}
 
 
 @dataclass(frozen=True)
@@ -60,9 +66,11 @@ def file_record(record: dict, token: str | None = None, visit: Visit | None = No
     log.info(
         "filed %s: form %s, tag %s, confirmation %s", case, record["form"], record.get("tag"), decided["confirmation"]
     )
+    if decided["confirmation"] in SKIPPED_BECAUSE:
+        log.warning("%s filed without a confirmation email: %s", case, SKIPPED_BECAUSE[decided["confirmation"]])
     return Filed(case, decided["confirmation"])
 
 
-def delivery_note(case: str) -> str | None:
-    """Where the messages went when no mail server is set, else None."""
-    return channels.describe_delivery(channels.app_settings(current_app), case)
+def mail_server() -> bool:
+    """True when a mail server sends the emails (DEFLECT_SMTP_URL), False when they are only written to files."""
+    return bool(channels.app_settings(current_app).get("DEFLECT_SMTP_URL"))

@@ -7,14 +7,14 @@ import datetime as dt
 
 from flask import Blueprint, jsonify, request, url_for
 
-from deflect.delivery.text import confirmation_sentence
+from deflect.delivery.text import confirmation_sentence, customer_outcome
 from deflect.forms.model import Form
 from deflect.forms.schema import form_schema
 from deflect.intake import guard
 from deflect.intake.review import Submission, review
 from deflect.store.ledger import new_visit
 from deflect.store.model import TokenAlreadyUsed, Visit
-from deflect.web.accept import file_record
+from deflect.web.accept import file_record, mail_server
 from deflect.web.cors import allow_site_origin
 from deflect.web.json_input import errors as _errors
 from deflect.web.json_input import json_body as _json_body
@@ -189,6 +189,7 @@ def _search_then_file(form: Form, body: dict, record: dict):
             f"This deflect_token was already used: it filed {used.case_number}, and a token files "
             f"one request. To file another, check these articles and send it with this new deflect_token.",
         )
+    told = {"confirmation": filed.confirmation}
     return jsonify(
         {
             "case": filed.case,
@@ -197,8 +198,8 @@ def _search_then_file(form: Form, body: dict, record: dict):
             "resolution_target": record["resolution_target"],
             "response_due": record["response_due"],
             "resolution_due": record["resolution_due"],
-            "confirmation": "sent" if filed.confirmation == "sent" else "skipped",
-            "confirmation_message": confirmation_sentence({"confirmation": filed.confirmation}),
+            "confirmation": "sent" if customer_outcome(told, mail_server()) == "sent" else "skipped",
+            "confirmation_message": confirmation_sentence(told, mail_server()),
         }
     ), 201
 

@@ -9,13 +9,13 @@ from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from deflect.delivery.text import confirmation_sentence, confirmation_state
+from deflect.delivery.text import confirmation_sentence, customer_outcome, promises
 from deflect.forms.model import Form
 from deflect.intake import guard
 from deflect.intake.review import Submission, review
 from deflect.store.model import StoreUnavailable, TokenAlreadyUsed, Visit
 from deflect.web import rate_limits
-from deflect.web.accept import delivery_note, file_record
+from deflect.web.accept import file_record, mail_server
 from deflect.web.errors import error_response, store_unavailable
 from deflect.web.flow import form_or_404
 from deflect.web.resources import resources
@@ -266,7 +266,7 @@ def confirmation(case: str):
     return render_template(
         "confirmation.html",
         record=record,
-        note=delivery_note(case),
-        confirmation=confirmation_sentence(record),
-        confirmed=confirmation_state(record) == "sent",
+        due=promises(record, resources().policy),
+        outcome=customer_outcome(record, mail_server()),
+        confirmation=confirmation_sentence(record, mail_server()),
     )

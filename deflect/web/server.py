@@ -26,6 +26,7 @@ from deflect.web import logs, startup
 from deflect.web.static_site import StaticSite
 
 APP_PREFIX = "/support"
+log = logging.getLogger(__name__)
 
 
 def load_app(kb: KnowledgeBase, data_dir: Path, threads: int = 8):
@@ -81,6 +82,7 @@ def serve(
         ) from None
     port = getattr(server, "effective_port", None) or server.effective_listen[0][1]
     url = f"http://{_url_host(host)}:{port}/"
+    _link_emails_to(app, url if site else None)
     what = f"the support app at {url}support/ (no site)"
     if site:
         what = f"the help center at {url} and the support form at {url}support/"
@@ -136,6 +138,25 @@ def _shipped_index(kb: KnowledgeBase, data_dir: Path) -> None:
             f"deflect cannot start: the search index at {index_dir} cannot be read ({problem}); with --no-site "
             f"deflect never builds it: run `deflect build` at deploy time and ship {index_dir} to every instance"
         )
+
+
+def _link_emails_to(app, url: str | None) -> None:
+    """Emails need whole links: without DEFLECT_SITE_URL they point at the address this server listens on
+    (`url`), or, for an instance behind a proxy (`--no-site`, url None), stay as they are, with a warning."""
+    if settings.site_url(app.config.get("DEFLECT_SITE_URL")) is not None:
+        return
+    if url is None:
+        log.warning(
+            "DEFLECT_SITE_URL is not set: links in emails cannot name the help center. Set it to the help "
+            "center's public URL (like https://help.example.com/), as docs/deploy.md says."
+        )
+        return
+    app.config["DEFLECT_SITE_URL"] = url
+    log.warning(
+        "DEFLECT_SITE_URL is not set: links in emails point at %s, where deflect serve listens. "
+        "Set it to the help center's public URL (like https://help.example.com/) for customers.",
+        url,
+    )
 
 
 def _interrupt(signum, frame):

@@ -21,7 +21,7 @@ from deflect.delivery.signature import signing_keys
 from deflect.delivery.smtp import parse_smtp_url
 from deflect.report import retention
 from deflect.semantic.model import wanted as semantic_wanted
-from deflect.settings import SETTINGS, InvalidSetting
+from deflect.settings import SETTINGS, InvalidSetting, site_url
 from deflect.web import proxies
 
 MEMORY = "memory://"
@@ -40,9 +40,13 @@ def _kb(value: str) -> None:
 
 
 def _data_dir(value: str) -> None:
+    """The folder, or where it will be made, must be writable; nothing is created before every setting is checked."""
+    folder = Path(value).absolute()
+    existing = next(p for p in (folder, *folder.parents) if p.exists())
     try:
-        Path(value).mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=value):
+        if not existing.is_dir():
+            raise NotADirectoryError(20, "Not a directory")
+        with tempfile.TemporaryFile(dir=existing):
             pass
     except OSError as error:
         raise InvalidSetting(
@@ -75,9 +79,8 @@ def _webhook_url(value: str) -> None:
 
 
 def _site_url(value: str) -> None:
-    if value.startswith("/") and not value.startswith("//"):
-        return
-    _http_url("DEFLECT_SITE_URL", value, "https://help.example.com/ (or a path on this host: /)")
+    site_url(value)  # a whole URL, as MkDocs' site_url needs, or unset
+    _http_url("DEFLECT_SITE_URL", value, "https://help.example.com/ (or leave it unset)")
 
 
 def _cap(name: str) -> Callable[[str], None]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 PROBLEM = "Students not receiving points for quiz completions"
 STEPS = "1. Learner 4711 completes quiz 88 in course 123\n2. Open the learner's balance in Orbit: still 140 points"
 REQUEST = {  # label -> value; steps to reproduce are left out on purpose, the tests add them
@@ -38,6 +40,11 @@ class Customer:
         """Fill fields of the request form by their visible labels."""
         for label, value in values.items():
             self.page.get_by_label(label).fill(value)
+
+
+def error_summary(page):
+    """The error summary of a form sent with mistakes: a group named by its title (focus announces it)."""
+    return page.get_by_role("group", name=re.compile(r"^(Your request was not sent yet|Please correct this)"))
 
 
 def unlabelled_fields(page) -> list[str]:

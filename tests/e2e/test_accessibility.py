@@ -37,7 +37,19 @@ def open_form(page):
     expect(page.get_by_role("button", name="Send request")).to_be_visible()
 
 
-PAGES = {"article": open_article, "chooser": open_chooser, "suggestions": open_suggestions, "form": open_form}
+def open_form_with_errors(page):
+    open_form(page)
+    page.get_by_role("button", name="Send request").click()
+    expect(page.locator("#error-summary")).to_be_focused()
+
+
+PAGES = {
+    "article": open_article,
+    "chooser": open_chooser,
+    "suggestions": open_suggestions,
+    "form": open_form,
+    "form-with-errors": open_form_with_errors,
+}
 
 
 @pytest.mark.parametrize("name", list(PAGES))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from customer import PROBLEM, REQUEST, STEPS, layout_problems, unlabelled_fields
+from customer import PROBLEM, REQUEST, STEPS, error_summary, layout_problems, unlabelled_fields
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.e2e
@@ -68,7 +68,7 @@ def test_filing_on_a_phone(page, served, customer, steps):
     page.get_by_role("link", name="I still need help").click()
     customer.fill_request(REQUEST)
     page.get_by_role("button", name="Send request").click()
-    expect(page.get_by_role("alert").get_by_role("listitem")).to_contain_text("Steps to reproduce")
+    expect(error_summary(page).get_by_role("listitem")).to_contain_text("Steps to reproduce")
     check("missing-steps")
     customer.fill_request({"Steps to reproduce": STEPS})
     check("completed")

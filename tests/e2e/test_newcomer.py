@@ -8,7 +8,7 @@ both emails arriving at a real SMTP server.
 from __future__ import annotations
 
 import pytest
-from customer import PROBLEM, REQUEST, STEPS
+from customer import PROBLEM, REQUEST, STEPS, error_summary
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.e2e
@@ -75,7 +75,7 @@ def test_filed_request_arrives(page, served, customer, steps):
     customer.fill_request(REQUEST)
     page.get_by_role("button", name="Send request").click()
 
-    errors = page.get_by_role("alert").get_by_role("listitem")
+    errors = error_summary(page).get_by_role("listitem")
     expect(errors).to_have_count(1)
     expect(errors).to_contain_text("Steps to reproduce")
     expect(page.get_by_label("Steps to reproduce")).to_have_attribute("aria-invalid", "true")

@@ -11,7 +11,7 @@ import shutil
 from urllib.parse import urlsplit
 
 import pytest
-from customer import PROBLEM, REQUEST, STEPS
+from customer import PROBLEM, REQUEST, STEPS, error_summary
 from playwright.sync_api import expect
 
 from deflect.kb.folder import KnowledgeBase
@@ -95,7 +95,7 @@ def test_the_filing_path_through_nginx_has_no_csp_violation(page, front, custome
     expect(page.locator("#subject-preview")).to_have_text(f"[HIGH] {PROBLEM} today")
     customer.fill_request(REQUEST)
     page.get_by_role("button", name="Send request").click()
-    expect(page.get_by_role("alert").get_by_role("listitem")).to_contain_text("Steps to reproduce")
+    expect(error_summary(page).get_by_role("listitem")).to_contain_text("Steps to reproduce")
     steps.shot("refilled")
     customer.fill_request({"Steps to reproduce": STEPS})
     page.get_by_role("button", name="Send request").click()
