@@ -40,6 +40,9 @@ def _relative(problem) -> str:
 def build(kb_dir: Path | None, no_semantic: bool) -> None:
     """Build the site and the search index from the same pages, in one step; say which search mode it built."""
     from deflect.site.build import build_all
+    from deflect.site.build_lock import one_build_at_a_time
 
-    built = build_all(knowledge_base(kb_dir), data_dir(), semantic=semantic_choice(no_semantic))
+    kb, folder, semantic = knowledge_base(kb_dir), data_dir(), semantic_choice(no_semantic)
+    with one_build_at_a_time(kb.site_dir(folder), click.echo):
+        built = build_all(kb, folder, semantic=semantic)
     click.echo(f"Built {built.articles} articles: site in {built.site_dir}, index in {built.index_dir} ({built.index})")

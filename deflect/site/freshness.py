@@ -121,8 +121,16 @@ def ensure_built(kb: KnowledgeBase, data_dir: Path, echo: Callable[[str], None] 
     """Build the site and the index when stale or when the index cannot be read; return whether a build ran.
 
     An unreadable index is rebuilt when the articles are there; otherwise, or when that rebuild
-    fails, the app starts without suggestions (filing works) and the output says so.
+    fails, the app starts without suggestions (filing works) and the output says so. A process
+    that finds another building the same folders waits for it, then looks again.
     """
+    from deflect.site.build_lock import one_build_at_a_time
+
+    with one_build_at_a_time(kb.site_dir(data_dir), echo):
+        return _ensure_built(kb, data_dir, echo)
+
+
+def _ensure_built(kb: KnowledgeBase, data_dir: Path, echo: Callable[[str], None]) -> bool:
     if is_stale(kb, data_dir):
         _build(kb, data_dir, echo)
         return True
