@@ -2,9 +2,9 @@
 
 nginx (Debian's, docs/nginx/deflect.conf with two upstream servers) serves the site built once at
 deploy time and proxies /support/ to two `deflect serve --no-site` instances with their outbox
-workers; they share one store (PostgreSQL when the store speaks it, else SQLite in one data
-folder on this machine), one Redis for the limits and one secret key; a real SMTP server takes the
-mail. Several clients file several hundred requests through nginx while one instance is killed
+workers; they share one PostgreSQL store (a real PostgreSQL the tests start), one Redis for the
+limits and one secret key; a real SMTP server takes the mail (tests/several_instances.py deploys
+it, as for benchmarks/instances_load.py). Several clients file several hundred requests through nginx while one instance is killed
 (SIGKILL) and started again.
 """
 
