@@ -1,14 +1,17 @@
-"""The deployment of docs/deploy.md ("Several instances"), for the tests: instances, their store, a customer.
+"""The deployment of docs/deploy.md ("Several instances"), for the tests and benchmarks/instances_load.py.
 
-An `Instance` is a real `deflect serve --no-site` process on a loopback port that can be killed
-(SIGKILL) and started again on the same port; `stored` reads what the shared store holds with one
-SQL query, through sqlite3 or PostgreSQL's psql, so the check does not depend on either store's
-Python code; `file_request` is one customer filing through the API (the search step, then the
-request), trying again as a browser's user would when an instance dies under it.
+`deployed` starts it on loopback ports and stops it: a real SMTP server, N `deflect serve --no-site`
+instances sharing one data folder and the store and limits their settings name, and Debian's nginx
+running docs/nginx/deflect.conf with each instance as an upstream. An `Instance` is one such
+process that can be killed (SIGKILL) and started again on the same port; `stored` reads what the
+shared store holds with one SQL query, through sqlite3 or PostgreSQL's psql, so the check does not
+depend on either store's Python code; `file_request` is one customer filing through the API (the
+search step, then the request).
 """
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import os
@@ -18,11 +21,13 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from tests.helpers import GOOD_FIELDS
-from tests.loopback import free_port
+from tests.loopback import SmtpServer, free_port
+from tests.nginx_front import start_nginx
 
 
 @dataclass
@@ -160,3 +165,63 @@ def file_request(port: int, source: str, body: dict) -> tuple[int, dict]:
     if status != 428:
         return status, answer
     return api(port, source, dict(body, deflect_token=answer["deflect_token"]))
+
+
+def deploy_build(kb: Path, data: Path) -> None:
+    """`deflect build`, once, at deploy time: the site for nginx, the index for every instance."""
+    env = {**os.environ, "DEFLECT_DATA_DIR": str(data)}
+    subprocess.run(
+        [sys.executable, "-m", "deflect", "build", "--kb", str(kb)], env=env, check=True, capture_output=True
+    )
+
+
+@dataclass
+class Deployment:
+    """nginx in front of running instances that share `data` and the settings `env` (the SMTP sink's URL in it)."""
+
+    kb: Path
+    data: Path
+    env: dict[str, str]
+    smtp: SmtpServer
+    instances: list[Instance]
+    nginx_port: int
+    index_files: dict[str, float] = field(default_factory=dict)  # the shipped index: file name -> mtime
+
+    @property
+    def site(self) -> Path:
+        return self.kb.parent / "site"
+
+    def stored(self) -> Stored:
+        """What the shared store holds now."""
+        return stored(self.env.get("DEFLECT_DATABASE_URL"), self.data)
+
+    def wait_until_delivered(self, timeout: float = 120) -> Stored:
+        """The store once no outbox message is pending any more, or after `timeout`."""
+        deadline = time.monotonic() + timeout
+        while True:
+            now = self.stored()
+            if all(status != "pending" for _, _, status in now.outbox) or time.monotonic() > deadline:
+                return now
+            time.sleep(0.5)
+
+
+@contextlib.contextmanager
+def deployed(root: Path, kb: Path, data: Path, env: dict[str, str], count: int = 2) -> Iterator[Deployment]:
+    """Start an SMTP sink, `count` instances with `env` on the built `kb` and `data`, and nginx in front
+    of them (files under `root`); stop everything started, whatever happens."""
+    smtp = SmtpServer().start()
+    env = {"DEFLECT_DATA_DIR": str(data), "DEFLECT_SMTP_URL": smtp.url, "PYTHONUNBUFFERED": "1", **env}
+    instances = [Instance(kb, env, root / f"instance-{n}.log") for n in range(1, count + 1)]
+    index = {p.name: p.stat().st_mtime for p in (data / "index").iterdir()}
+    nginx = None
+    try:
+        for instance in instances:
+            instance.start()
+        nginx = start_nginx(root / "nginx", kb.parent / "site", [i.port for i in instances])
+        yield Deployment(kb, data, env, smtp, instances, nginx.port, index)
+    finally:
+        if nginx is not None:
+            nginx.stop()
+        for instance in instances:
+            instance.stop()
+        smtp.stop()

@@ -2,9 +2,9 @@
 
 nginx (Debian's, docs/nginx/deflect.conf with two upstream servers) serves the site built once at
 deploy time and proxies /support/ to two `deflect serve --no-site` instances with their outbox
-workers; they share one store (PostgreSQL when the store speaks it, else SQLite in one data
-folder on this machine), one Redis for the limits and one secret key; a real SMTP server takes the
-mail. Several clients file several hundred requests through nginx while one instance is killed
+workers; they share one PostgreSQL store (a real PostgreSQL the tests start), one Redis for the
+limits and one secret key; a real SMTP server takes the mail (tests/several_instances.py deploys
+it, as for benchmarks/instances_load.py). Several clients file several hundred requests through nginx while one instance is killed
 (SIGKILL) and started again.
 """
 
@@ -13,22 +13,17 @@ from __future__ import annotations
 import http.client
 import itertools
 import os
-import subprocess
-import sys
 import threading
 import time
 import urllib.request
 from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pytest
 
 from tests.helpers import copy_kb
-from tests.loopback import SmtpServer
-from tests.nginx_front import start_nginx
 from tests.redis_server import start_redis
-from tests.several_instances import Instance, file_request, question, stored
+from tests.several_instances import Deployment, Instance, deploy_build, deployed, file_request, question
 
 FILINGS, CLIENTS, MAILBOXES = 300, 6, 40
 PER_ADDRESS, PER_HOUR = 3, 60  # 40 mailboxes x 3 > 60: the hourly cap decides, across both instances
@@ -36,61 +31,28 @@ RETRIED = (0, 502, 503, 504)  # the connection broke, or nginx found no instance
 ADDRESSES = (f"127.1.{n // 250}.{n % 250 + 1}" for n in itertools.count())  # a fresh client for each attempt
 
 
-@dataclass
-class Deployment:
-    kb: Path
-    data: Path
-    site: Path
-    env: dict[str, str]
-    smtp: SmtpServer
-    instances: list[Instance]
-    nginx_port: int
-    index_files: dict[str, float] = field(default_factory=dict)
-
-
-def deploy_build(kb: Path, data: Path) -> None:
-    """`deflect build`, once, at deploy time: the site for nginx, the index for every instance."""
-    env = {**os.environ, "DEFLECT_DATA_DIR": str(data)}
-    subprocess.run(
-        [sys.executable, "-m", "deflect", "build", "--kb", str(kb)], env=env, check=True, capture_output=True
-    )
-
-
 @pytest.fixture(scope="module")
 def deployment(tmp_path_factory, postgres_server):
     root = tmp_path_factory.mktemp("deployment")
     kb, data = copy_kb(root / "release").root, root / "var"
     deploy_build(kb, data)
-    index = {p.name: p.stat().st_mtime for p in (data / "index").iterdir()}
     article = next((kb / "docs").rglob("*.md"))
     os.utime(article, (time.time() + 60, time.time() + 60))  # newer than the index: only a build would notice
-    smtp, redis = SmtpServer().start(), start_redis(root / "redis")
+    redis = start_redis(root / "redis")
     database = postgres_server.create_database()  # one PostgreSQL store shared by both instances
     env = {
-        "DEFLECT_DATA_DIR": str(data),
         "DEFLECT_SECRET_KEY": "one-key-for-every-instance-0123456789",
-        "DEFLECT_SMTP_URL": smtp.url,
         "DEFLECT_RATE_LIMIT_STORAGE": redis.url,
         "DEFLECT_TRUSTED_PROXIES": "127.0.0.1",
         "DEFLECT_OUTBOX_LEASE": "15",  # a killed worker's message is taken over within seconds
         "DEFLECT_CONFIRMATIONS_PER_ADDRESS": str(PER_ADDRESS),
         "DEFLECT_CONFIRMATIONS_PER_HOUR": str(PER_HOUR),
-        "PYTHONUNBUFFERED": "1",
         "DEFLECT_DATABASE_URL": postgres_server.url(database),
     }
-    instances = [Instance(kb, env, root / f"instance-{n}.log") for n in (1, 2)]
-    nginx = None
     try:
-        for instance in instances:
-            instance.start()
-        nginx = start_nginx(root / "nginx", kb.parent / "site", [i.port for i in instances])
-        yield Deployment(kb, data, kb.parent / "site", env, smtp, instances, nginx.port, index)
+        with deployed(root, kb, data, env) as deployment:
+            yield deployment
     finally:
-        if nginx is not None:
-            nginx.stop()
-        for instance in instances:
-            instance.stop()
-        smtp.stop()
         redis.stop()
         postgres_server.drop_database(database)
 
@@ -132,16 +94,6 @@ def kill_and_restart(deployment: Deployment, load: Load, after: int) -> None:
     deployment.instances[0].start()
 
 
-def wait_until_delivered(deployment: Deployment, timeout: float = 120):
-    """The store once every outbox message is delivered (or failed), or after `timeout`."""
-    deadline = time.monotonic() + timeout
-    while True:
-        now = stored(deployment.env.get("DEFLECT_DATABASE_URL"), deployment.data)
-        if all(status != "pending" for _, _, status in now.outbox) or time.monotonic() > deadline:
-            return now
-        time.sleep(0.5)
-
-
 def test_hundreds_of_requests_through_nginx_while_an_instance_is_killed_are_stored_and_mailed_once(deployment):
     load = Load()
     work = [range(c, FILINGS, CLIENTS) for c in range(CLIENTS)]
@@ -155,7 +107,7 @@ def test_hundreds_of_requests_through_nginx_while_an_instance_is_killed_are_stor
     cases = [case for case, _ in load.accepted.values()]
     assert len(set(cases)) == FILINGS  # every case number answered once
 
-    store = wait_until_delivered(deployment)
+    store = deployment.wait_until_delivered()
     markers = Counter(record["fields"][0]["value"].rsplit(" ", 1)[1] for record in store.requests.values())
     assert max(markers.values()) == 1  # no attempt stored twice
     for case, marker in load.accepted.values():  # each accepted request stored once, with what was sent
@@ -222,7 +174,7 @@ def test_the_filing_limit_holds_through_nginx_whichever_instance_answers(deploym
 
 
 def test_both_instances_are_ready_and_their_metrics_show_the_outbox_emptied(deployment):
-    wait_until_delivered(deployment)  # the messages of the requests filed just before
+    deployment.wait_until_delivered()  # the messages of the requests filed just before
     scraped = []
     for instance in deployment.instances:
         status, body = instance.get("readyz")
