@@ -41,7 +41,7 @@ def index(docs_dir: Path, index_dir: Path, synonyms_file: Path | None, no_semant
 
     pages = [page for page in read_folder(docs_dir) if is_article(page.meta)]
     built = build_index(pages, index_dir, synonyms_file=synonyms_file, semantic=semantic_choice(no_semantic))
-    click.echo(f"Indexed {len(pages)} pages from {docs_dir} into {index_dir} ({built})", err=True)
+    click.echo(f"Indexed {built.articles} pages from {docs_dir} into {index_dir} ({built})", err=True)
 
 
 @click.command("search")

@@ -6,6 +6,10 @@ one section per top-level `<details>` block (a FAQ question: its `<summary>` is 
 anchor is its own id or the heading it is under). Scripts, styles and the headings' permalink
 signs are not text; `{% ... %}` / `{{ ... }}` template tags and `{: ...}` attribute lists left
 in the prose of a foreign corpus are removed (code keeps them: there they are what was written).
+Markdown the renderer left as written (a table not set off by a blank line, Markdown inside a raw
+HTML block) is read as the words it stands for: a table's rule rows and pipes, `**` and backticks,
+and the braces and pipes of another dialect's `{macro|argument}` are not text, so snippets are
+clean; the words stay, so the indexed terms are the same.
 """
 
 from __future__ import annotations
@@ -49,6 +53,10 @@ INLINE = {
 }
 # One line at most: an unclosed "{{" in a foreign page must not swallow the text after it.
 TEMPLATE_SYNTAX = re.compile(r"\{%.*?%\}|\{\{.*?\}\}|\{:?[ \t]*[.#][^{}\n]*\}|\{:[^{}\n]*\}")
+TABLE_RULE = re.compile(r"^[ \t]*(?=[|:\- \t]*\|)(?=[|: \t]*-{3})[|:\- \t]+$", re.MULTILINE)
+MACRO = re.compile(r"\{([A-Za-z_][\w.-]*\|[^{}\n]*)\}")  # {tab|via-settings}: its words
+MARKERS = re.compile(r"\*\*|`")
+WORDS = re.compile(r"\w+")
 SPACES = re.compile(r"[ \t\r\f\v\u00a0]+")
 BLANK_LINES = re.compile(r"\s*\n\s*")
 
@@ -65,16 +73,48 @@ class TextSection:
 
 @dataclass(frozen=True)
 class PageText:
-    """A rendered page's sections, the first `<h1>` (None when it has none) and every id it has."""
+    """A rendered page's sections, the first `<h1>` (None when it has none), every id it has, and how
+    many of its words are link text (a landing page is mostly links)."""
 
     sections: list[TextSection]
     first_h1: str | None
     ids: frozenset[str]
+    link_words: int = 0  # words of the page's text inside links
+
+    @property
+    def words(self) -> int:
+        """How many words the page's sections hold (headings not counted)."""
+        return sum(len(WORDS.findall(section.text)) for section in self.sections)
 
 
 def clean_prose(text: str) -> str:
     """Remove template tags and attribute lists from prose; collapse spaces and blank lines."""
-    return _spaces(TEMPLATE_SYNTAX.sub(" ", text))
+    return _spaces(_prose(text))
+
+
+def _prose(text: str) -> str:
+    """Prose without template syntax and without the Markdown a renderer left as written."""
+    text = MACRO.sub(lambda m: f" {m.group(1).replace('|', ' ')} ", TEMPLATE_SYNTAX.sub(" ", text))
+    return MARKERS.sub("", _without_tables(text))
+
+
+def _without_tables(text: str) -> str:
+    """A Markdown table left as written, as a rendered table reads: its cells, a line each.
+
+    A row is a line that starts with a pipe, or any line with a pipe in a text that has a rule
+    row (`| --- | --- |`, or `--- | ---` in a table without outer pipes); rule rows are dropped.
+    """
+    if "|" not in text:
+        return text
+    has_rule = TABLE_RULE.search(text) is not None
+    lines = []
+    for line in text.split("\n"):
+        if has_rule and TABLE_RULE.fullmatch(line):
+            continue
+        if "|" in line and (has_rule or line.lstrip().startswith("|")):
+            line = line.replace("|", "\n")
+        lines.append(line)
+    return "\n".join(lines)
 
 
 @dataclass
@@ -89,7 +129,7 @@ class _Open:
 
     def text(self) -> str:
         """The section's text: template syntax removed from prose, code kept as written."""
-        parts = [chunk if is_code else TEMPLATE_SYNTAX.sub(" ", chunk) for chunk, is_code in _runs(self.chunks)]
+        parts = [chunk if is_code else _prose(chunk) for chunk, is_code in _runs(self.chunks)]
         return _spaces("".join(parts))
 
 
@@ -123,7 +163,7 @@ class _SectionParser(HTMLParser):
         self.current = self.under = _Open()  # `under`: the heading a <details> block is under
         self.heading: _Open | None = None  # a heading being read
         self.summary: _Open | None = None  # a <summary> being read
-        self.skipping = self.code = self.details = 0
+        self.skipping = self.code = self.details = self.link = self.link_words = 0
 
     def _close(self) -> None:
         text, current = self.current.text(), self.current
@@ -157,6 +197,7 @@ class _SectionParser(HTMLParser):
         elif tag == "img" and attributes.get("alt"):
             self._add(f" {attributes['alt']} ")
         self.code += tag in CODE and tag not in VOID
+        self.link += tag == "a"
         if tag not in INLINE:
             self._add("\n")
 
@@ -172,6 +213,7 @@ class _SectionParser(HTMLParser):
             self.skipping -= 1
             return
         self.code -= tag in CODE and self.code > 0
+        self.link -= tag == "a" and self.link > 0
         if tag not in INLINE:
             self._add("\n")
         if tag in HEADINGS and self.heading is not None:
@@ -184,6 +226,8 @@ class _SectionParser(HTMLParser):
     def handle_data(self, data):
         if not self.skipping:
             self._add(data)
+            if self.link and not (self.heading or self.summary):
+                self.link_words += len(WORDS.findall(data))
 
     def _end_heading(self, level: int) -> None:
         heading, self.heading = self.heading, None
@@ -210,7 +254,7 @@ def page_text(rendered: Rendered) -> PageText:
     parser.feed(rendered.html)
     parser.close()
     parser._close()
-    return PageText(parser.sections, parser.first_h1, frozenset(parser.ids))
+    return PageText(parser.sections, parser.first_h1, frozenset(parser.ids), parser.link_words)
 
 
 def plain_text(fragment: str) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import PurePosixPath
 
 from deflect.kb.pages import Page, is_article
 from deflect.kb.render import render_markdown
@@ -20,6 +21,8 @@ from deflect.ranking.candidate_scoring import packed_terms
 from deflect.ranking.words import WORD, fold
 
 PAGE_FIELDS = ("title", "questions", "tags", "description")
+INDEX_PAGES = ("index", "README")  # a folder's landing page, as MkDocs publishes it
+OWN_WORDS = 20  # a folder's index page with fewer words outside its links is a landing page
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,11 @@ def _sections(text: PageText) -> list[SectionRecord]:
     return records or [SectionRecord("", None, "")]
 
 
+def rendered_page_text(page: Page) -> PageText:
+    """The page's text as the site shows it (MkDocs' HTML, else the page rendered here)."""
+    return page_text(page.rendered or render_markdown(page.markdown, page.path))
+
+
 def _title(page: Page, text: PageText) -> str:
     """MkDocs' title for a built page; else front matter `title`, the first `<h1>`, the file name."""
     title = (page.meta or {}).get("title")
@@ -80,10 +88,21 @@ def _title(page: Page, text: PageText) -> str:
     return plain_text(page.title)
 
 
-def article_record(page: Page) -> ArticleRecord:
-    """Return what the index stores for one page."""
+def is_landing_page(path: str, text: PageText) -> bool:
+    """Whether a page is a landing page, never suggested as an article: the home page (the docs
+    folder's own index.md or README.md) or a folder's index page that is mostly a list of links
+    (fewer words outside its links than in them, or under OWN_WORDS)."""
+    posix = PurePosixPath(path)
+    if posix.stem not in INDEX_PAGES:
+        return False
+    own = text.words - text.link_words
+    return str(posix.parent) == "." or own < OWN_WORDS or own < text.link_words
+
+
+def article_record(page: Page, text: PageText | None = None) -> ArticleRecord:
+    """Return what the index stores for one page (`text`: its rendered text, when read already)."""
     meta = page.meta or {}
-    text = page_text(page.rendered or render_markdown(page.markdown, page.path))
+    text = text or rendered_page_text(page)
     return ArticleRecord(
         path=page.path,
         url=page.url,
@@ -122,13 +141,17 @@ def stored_sections(record: ArticleRecord, analyse: Callable[..., list[str]]) ->
 
 
 def stored_article(page: Page, analyse: Callable[..., list[str]]) -> StoredArticle | None:
-    """What the index stores for one page; None for a page left out of search.
+    """What the index stores for one page; None for a page left out of search (front matter
+    `search: {exclude: true}`) and for a landing page (`is_landing_page`).
 
     `analyse(text, light=False)` gives a text's indexed terms (`light`: the title's analysis).
     """
     if not is_article(page.meta or {}):
         return None
-    record = article_record(page)
+    text = rendered_page_text(page)
+    if is_landing_page(page.path, text):
+        return None
+    record = article_record(page, text)
     sections = stored_sections(record, analyse)
     packed = {name: packed_terms(analyse(getattr(record, name), name == "title")) for name in PAGE_FIELDS}
     fields = {name: terms.strip() for name, terms in packed.items()}

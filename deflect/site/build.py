@@ -78,7 +78,7 @@ class _WarningCounter(logging.Handler):
 class Built:
     """What a build produced: how many articles, and where the site and the index are."""
 
-    articles: int
+    articles: int  # in the index: the pages built, without landing pages
     site_dir: Path
     index_dir: Path
     index: IndexBuilt | None = None  # its mode: "lexical" or "lexical + semantic (model ...)"
@@ -95,4 +95,4 @@ def build_all(kb: KnowledgeBase, data_dir: Path, semantic: bool | None = None) -
     pages = build_site(kb, site_dir)
     synonyms = kb.synonyms_file if kb.synonyms_file.exists() else None
     index = build_index(pages, index_dir, synonyms_file=synonyms, semantic=semantic)
-    return Built(len(pages), site_dir, index_dir, index)
+    return Built(index.articles, site_dir, index_dir, index)  # landing pages are not articles
