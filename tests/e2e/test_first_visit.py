@@ -52,7 +52,9 @@ def answers_arriving(served, article: str, seconds: float = 10) -> list[tuple]:
 
 def a_later_answer(page) -> None:
     """Another answer through the app, after anything the page sent as it was left (a second row would be in)."""
-    answer = page.request.post("/support/api/feedback", data={"page": "/getting-started/what-is-orbit/", "helpful": True})
+    answer = page.request.post(
+        "/support/api/feedback", data={"page": "/getting-started/what-is-orbit/", "helpful": True}
+    )
     assert answer.status == 201
 
 
