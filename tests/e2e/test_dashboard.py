@@ -115,6 +115,23 @@ def test_the_dashboard_draws_every_chart_beside_its_table(page, served, account,
     assert page.goto("/support/admin/").status == 401
 
 
+def test_a_readers_comment_from_the_help_center_is_shown_on_the_dashboard_as_text(page, served, account, steps):
+    comment = "Nothing about <b>x</b> & seats for <script>alert(1)</script> guests"
+    page.goto("/faq/accounts/two-factor-authentication/")
+    page.get_by_role("button", name="This page could be improved").click()
+    page.get_by_label("What were you looking for? (optional)").fill(comment)
+    with page.expect_response(lambda r: r.url.endswith("/support/api/feedback")) as sent:
+        page.get_by_role("button", name="Send").click()
+    assert sent.value.status == 201
+    log_in(page)
+    shown = page.locator("ul.comments li", has_text=comment)
+    expect(shown).to_have_count(1)
+    expect(shown).to_contain_text("not helpful:")
+    expect(page.locator("ul.comments b, ul.comments script")).to_have_count(0)  # shown, never rendered
+    shown.scroll_into_view_if_needed()
+    steps.shot("comment-on-the-dashboard", full_page=False)
+
+
 @pytest.mark.parametrize("where", ["login", "dashboard"])
 def test_no_serious_accessibility_violations_on_the_dashboard(page, served, account, steps, where):
     if where == "dashboard":

@@ -1,19 +1,26 @@
 """What a first visit tripped over (issue 12), in Chromium against the session's `deflect serve`.
 
-The feedback widget on an article, errors found with the keyboard (focus, aria, the ring), one
-summary checked for content, labels in people's words, suggestions under the box on a phone, the
-header's way to support at 375 px, one "Still stuck?", and a confirmation page without internals.
+The feedback widget on an article and its comment box (issue 13: one row per answer, the comment
+with the "could be improved" vote or the vote alone when the reader leaves), errors found with the
+keyboard (focus, aria, the ring), one summary checked for content, labels in people's words,
+suggestions under the box on a phone, the header's way to support at 375 px, one "Still stuck?",
+and a confirmation page without internals.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
+import time
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from contrast import focus_ring
 from customer import PROBLEM, REQUEST, error_summary
 from playwright.sync_api import expect
+
+from deflect.web.page_feedback import COMMENT_MAX
 
 pytestmark = pytest.mark.e2e
 
@@ -24,9 +31,55 @@ LIVE_REGIONS = "[aria-live]:not([hidden]), [role=alert]:not([hidden]), [role=sta
 MAX_TABS = 80
 
 
-def page_feedback(served) -> list[tuple]:
+COULD_BE_IMPROVED = "This page could be improved"
+COMMENT_LABEL = "What were you looking for? (optional)"  # mkdocs.yml, the rating's `comment:` block
+
+
+def answers_for(served, article: str) -> list[tuple]:
+    """The page feedback rows of one article: (helpful, comment), oldest first."""
     with sqlite3.connect(served.data_dir / "deflect.sqlite3") as connection:
-        return connection.execute("SELECT page, helpful FROM page_feedback ORDER BY id").fetchall()
+        query = "SELECT helpful, comment FROM page_feedback WHERE page = ? ORDER BY id"
+        return connection.execute(query, (article,)).fetchall()
+
+
+def answers_arriving(served, article: str, seconds: float = 10) -> list[tuple]:
+    """The article's rows once there is one (a vote sent as the page is left arrives a little later)."""
+    deadline = time.monotonic() + seconds
+    while not (rows := answers_for(served, article)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return rows
+
+
+def a_later_answer(page) -> None:
+    """Another answer through the app, after anything the page sent as it was left (a second row would be in)."""
+    answer = page.request.post(
+        "/support/api/feedback", data={"page": "/getting-started/what-is-orbit/", "helpful": True}
+    )
+    assert answer.status == 201
+
+
+def feedback_posts(page) -> list[dict]:
+    """Every body the page POSTs to api/feedback while it is shown (not those it sends as it is left)."""
+    sent: list[dict] = []
+    page.on("request", lambda r: sent.append(r.post_data_json) if r.url.endswith("/support/api/feedback") else None)
+    return sent
+
+
+def script_problems(page) -> list[str]:
+    """Uncaught errors and console errors from now on."""
+    found: list[str] = []
+    page.on("pageerror", lambda error: found.append(str(error)))
+    page.on("console", lambda message: found.append(message.text) if message.type == "error" else None)
+    return found
+
+
+def open_comment_box(page, article: str):
+    """An article, "This page could be improved" clicked: the comment box it opens."""
+    page.goto(f"/{article}")
+    page.get_by_role("button", name=COULD_BE_IMPROVED).click()
+    box = page.get_by_label(COMMENT_LABEL)
+    expect(box).to_be_focused()
+    return box
 
 
 def focused_id(page) -> str:
@@ -55,10 +108,8 @@ def controls_in_error(page) -> list[dict]:
 # --- 1. "Was this page helpful?" ------------------------------------------------------------
 
 
-def test_the_feedback_widget_shows_posts_says_thanks_and_is_recorded(page, served, steps):
-    problems: list[str] = []
-    page.on("pageerror", lambda error: problems.append(str(error)))
-    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
+def test_helpful_is_sent_at_once_as_one_row_and_thanked(page, served, steps):
+    problems, posts = script_problems(page), feedback_posts(page)
     page.goto(f"/{ARTICLE}")
     widget = page.get_by_role("group", name="Was this page helpful?")
     expect(widget).to_be_visible()
@@ -66,10 +117,127 @@ def test_the_feedback_widget_shows_posts_says_thanks_and_is_recorded(page, serve
     with page.expect_response(lambda r: r.url.endswith("/support/api/feedback")) as sent:
         page.get_by_role("button", name="This page was helpful").click()
     assert sent.value.status == 201
-    expect(page.locator(".md-feedback__note [data-md-value='1']")).to_have_text("Thanks for your feedback!")
+    thanks = page.locator(".md-feedback__note [data-md-value='1']")
+    expect(thanks).to_have_text("Thanks for your feedback!")
+    expect(thanks).to_be_focused()  # the button pressed is disabled: the keyboard stays in the widget
+    expect(page.get_by_label(COMMENT_LABEL)).to_have_count(0)  # no comment box for a helpful page
     steps.shot("thanks")
+    assert posts == [{"page": f"/{ARTICLE}", "helpful": True}]
+    page.goto(f"/{TROUBLESHOOTING}")  # leaving sends nothing more
+    a_later_answer(page)
+    assert answers_for(served, ARTICLE) == [(1, None)]
     assert problems == []
-    assert (ARTICLE, 1) in page_feedback(served)
+
+
+# --- Issue 13: the comment box after "This page could be improved" --------------------------
+
+
+def test_could_be_improved_asks_for_a_comment_and_sends_one_row_with_it(page, served, steps):
+    article = "faq/billing/invoices/"
+    problems, posts = script_problems(page), feedback_posts(page)
+    box = open_comment_box(page, article)
+    assert posts == [] and answers_for(served, article) == []  # the vote waits for the comment
+    expect(box).to_have_attribute("maxlength", str(COMMENT_MAX))
+    expect(box).to_have_accessible_description(re.compile(r"^Please do not include personal data"))
+    expect(page.get_by_role("button", name="This page was helpful")).to_be_disabled()  # one answer only
+    steps.shot("comment-box")
+    box.fill("I was looking for\nhow to get an invoice in euros")
+    with page.expect_response(lambda r: r.url.endswith("/support/api/feedback")) as sent:
+        page.get_by_role("button", name="Send").click()
+    assert sent.value.status == 201
+    thanks = page.locator(".md-feedback__note [data-md-value='0']")
+    expect(thanks).to_contain_text("Thanks for your feedback!")
+    expect(thanks).to_be_focused()
+    expect(box).to_have_count(0)
+    steps.shot("thanks")
+    page.goto(f"/{ARTICLE}")  # leaving after sending sends nothing more
+    a_later_answer(page)
+    assert answers_for(served, article) == [(0, "I was looking for how to get an invoice in euros")]
+    assert len(posts) == 1 and problems == []
+
+
+def test_a_reader_who_leaves_with_the_comment_box_open_leaves_one_row_without_a_comment(page, served, steps):
+    article = "faq/billing/refunds/"
+    posts = feedback_posts(page)
+    box = open_comment_box(page, article)
+    box.fill("half a thought, never sent")
+    steps.shot("comment-box")
+    assert posts == []
+    page.locator("article").get_by_role("link", name="Contact support").click()
+    expect(page.get_by_role("heading", name="How can we help?")).to_be_visible()
+    assert answers_arriving(served, article) == [(0, None)]  # the vote; what was not sent stays unsent
+    a_later_answer(page)
+    assert answers_for(served, article) == [(0, None)]  # one row, though the page was hidden, then left
+
+
+def test_with_the_keyboard_the_box_takes_the_focus_and_an_empty_send_records_the_vote_alone(page, served, steps):
+    article = "faq/billing/change-plan/"
+    page.goto(f"/{article}")
+    page.get_by_role("button", name=COULD_BE_IMPROVED).focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_label(COMMENT_LABEL)).to_be_focused()
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("button", name="Send")).to_be_focused()
+    with page.expect_response(lambda r: r.url.endswith("/support/api/feedback")) as sent:
+        page.keyboard.press("Enter")
+    assert sent.value.status == 201
+    expect(page.locator(".md-feedback__note [data-md-value='0']")).to_be_focused()
+    steps.shot("thanks")
+    assert answers_for(served, article) == [(0, None)]
+
+
+def test_a_comment_the_app_refuses_is_explained_in_the_box_and_can_be_sent_again(page, served, steps):
+    article = "faq/billing/payment-methods/"
+    box = open_comment_box(page, article)
+    box.evaluate("box => box.removeAttribute('maxlength')")  # what only a changed page could send
+    box.fill("x" * (COMMENT_MAX + 1))
+    with page.expect_response(lambda r: r.url.endswith("/support/api/feedback")) as sent:
+        page.get_by_role("button", name="Send").click()
+    assert sent.value.status == 422
+    refusal = page.locator(".deflect-feedback-comment [aria-live]")
+    expect(refusal).to_have_text(f"comment: send text of at most {COMMENT_MAX} characters, or leave it out")
+    expect(box).to_have_attribute("aria-invalid", "true")
+    expect(box).to_have_value("x" * (COMMENT_MAX + 1))  # what the reader typed is kept
+    expect(box).to_have_accessible_description(re.compile(r"at most 1000 characters"))
+    steps.shot("refused", full_page=False)
+    assert answers_for(served, article) == []
+    box.fill("A shorter comment")
+    page.get_by_role("button", name="Send").click()
+    expect(page.locator(".md-feedback__note [data-md-value='0']")).to_be_visible()
+    assert answers_arriving(served, article) == [(0, "A shorter comment")]
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_open_comment_box_has_no_serious_accessibility_violation_and_rings_of_three_to_one(
+    page, served, steps, scheme
+):
+    page.emulate_media(color_scheme=scheme)
+    box = open_comment_box(page, "faq/billing/seat-counts/")
+    expect(page.locator("body")).to_have_attribute("data-md-color-scheme", "slate" if scheme == "dark" else "default")
+    rings = [focus_ring(page)]
+    page.keyboard.press("Tab")
+    rings.append(focus_ring(page))
+    assert [r["name"].split(" ")[0] for r in rings] == ["textarea#deflect-feedback-comment", "button"]
+    assert all(r["contrast"] >= 3 for r in rings), rings
+    box.focus()
+    steps.shot(f"comment-box-{scheme}", full_page=False)
+    violations = Axe().run(page).response["violations"]
+    (steps.folder / "axe.json").write_text(json.dumps(violations, indent=1))
+    blocking = [v for v in violations if v["impact"] in ("serious", "critical")]
+    assert not blocking, [(v["id"], v["help"], [n["target"] for n in v["nodes"][:5]]) for v in blocking]
+
+
+@pytest.mark.browser_context_args(**PHONE)
+def test_on_a_phone_the_open_comment_box_fits_the_screen(page, served, steps):
+    box = open_comment_box(page, "faq/points-and-rewards/leaderboards/")
+    send = page.get_by_role("button", name="Send")
+    send.scroll_into_view_if_needed()
+    steps.shot("comment-box", full_page=False)
+    for part in (box, send, page.locator(".deflect-feedback-comment")):
+        shape = part.bounding_box()
+        assert shape["x"] >= 0 and shape["x"] + shape["width"] <= 375, shape
+    assert box.bounding_box()["width"] >= 250  # room to write, not a sliver
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375  # nothing scrolls sideways
 
 
 # --- 3. Errors with the keyboard -------------------------------------------------------------
