@@ -195,3 +195,22 @@ def test_feedback_takes_a_comment_and_refuses_one_too_long(app, client):
         app.extensions["deflect_store"], Period.last_days(1, dt.date.today()), WINDOW, dt.datetime.now(dt.UTC)
     )
     assert found["articles"][0]["comments"][0]["comment"] == "No Canvas steps"
+
+
+@pytest.mark.parametrize(
+    ("comment", "held"),
+    [
+        ("Ask dana.admin@springfield.example, she knows", "an email address"),
+        ("My password is Hunter2-Orbit-2026 and it still fails", "a password"),
+    ],
+)
+def test_a_comment_holding_personal_data_is_refused_with_the_fix_and_not_kept(app, client, comment, held):
+    page = "/troubleshooting/points-not-awarded/"
+    reply = client.post("/api/feedback", json={"page": page, "helpful": False, "comment": comment})
+    assert reply.status_code == 422
+    message = reply.get_json()["errors"]["comment"]
+    assert message.startswith("comment: ") and held in message and "without personal data" in message
+    found = figures(
+        app.extensions["deflect_store"], Period.last_days(1, dt.date.today()), WINDOW, dt.datetime.now(dt.UTC)
+    )
+    assert found["articles"] == [] or all(not a["comments"] for a in found["articles"])

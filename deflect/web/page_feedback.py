@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import jsonify
 
-from deflect.intake import subject
+from deflect.intake import guard, subject
 from deflect.web.articles import ArticlesUnavailable, find_article
 from deflect.web.json_input import errors, json_body, unicode_errors
 from deflect.web.resources import resources
@@ -33,6 +33,9 @@ def feedback():
     comment = body.get("comment")
     if comment is not None and (not isinstance(comment, str) or len(comment) > COMMENT_MAX):
         return errors(422, comment=f"comment: send text of at most {COMMENT_MAX} characters, or leave it out")
+    held = _personal_data(comment)
+    if held:
+        return errors(422, comment=held)
     try:
         article = find_article(page)
     except ArticlesUnavailable:
@@ -49,3 +52,20 @@ def feedback():
     text = " ".join(comment.split()) if comment else None  # one line: no control characters reach a report
     resources().quick_store.record_page_feedback(article.url, helpful, text)  # a busy store: 503 at once
     return jsonify({"ok": True}), 201
+
+
+def _personal_data(comment: str | None) -> str | None:
+    """The fix-it message for a comment that holds personal data or a secret (the policy's guard), else None.
+
+    Comments are kept and shown to the support team; what a reader missed needs no email address,
+    phone number or password.
+    """
+    if not comment:
+        return None
+    found = guard.scan("comment", comment, resources().policy.guard_rules)
+    if not found:
+        return None
+    return (
+        f"comment: it looks like it holds {guard.describe(found[0].kind)}; say what the page was missing "
+        "without personal data or passwords (our team cannot answer here: use Contact support for that)"
+    )
