@@ -124,3 +124,17 @@ def test_the_public_url_from_the_environment_is_the_canonical_url_and_the_sitema
     assert '<link rel="canonical" href="https://help.orbit-rewards.example/faq/billing/invoices/">' in html
     locations = re.findall(r"<loc>([^<]+)</loc>", (tmp_path / "site/sitemap.xml").read_text())
     assert locations and all(url.startswith("https://help.orbit-rewards.example/") for url in locations)
+
+
+def test_the_feedback_widget_is_only_on_pages_the_app_records_feedback_for(built, tmp_path):
+    """Search never suggests a home or landing page, and the app refuses feedback for it: no widget there."""
+    site_dir, pages = built
+    assert 'name="feedback"' not in html_of(site_dir, "")
+    assert all(
+        'name="feedback"' in html_of(site_dir, page.url)
+        for page in pages
+        if page.path.count("/") and not page.path.endswith("index.md")
+    )
+    example = tmp_path / "early-education"
+    build_site(KnowledgeBase.at(PROJECT / "examples" / "early-education"), example)
+    assert 'name="feedback"' not in html_of(example, "")  # its home page has no `search: exclude`

@@ -99,6 +99,11 @@ def is_landing_page(path: str, text: PageText) -> bool:
     return str(posix.parent) == "." or own < OWN_WORDS or own < text.link_words
 
 
+def is_suggested(page: Page) -> bool:
+    """Whether search suggests this page: an article (not excluded from search) and no landing page."""
+    return is_article(page.meta or {}) and not is_landing_page(page.path, rendered_page_text(page))
+
+
 def article_record(page: Page, text: PageText | None = None) -> ArticleRecord:
     """Return what the index stores for one page (`text`: its rendered text, when read already)."""
     meta = page.meta or {}

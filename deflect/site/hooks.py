@@ -3,7 +3,8 @@
 - Add the policy tables extension (`deflect.policy.markdown`) with the KB's support.yml, and warn
   about unknown directives (so `mkdocs build --strict` fails on them).
 - Hand every rendered page (HTML and table of contents) to deflect.site, so the search index is
-  built from exactly what the site shows.
+  built from exactly what the site shows; a page search never suggests (the home page, a landing
+  page of links, `search: {exclude: true}`) shows no "Was this page helpful?" (the app would refuse it).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from deflect.kb.render import Rendered, flatten_toc
 from deflect.policy import tables
 from deflect.policy.markdown import PolicyTables
 from deflect.policy.reader import load_policy
+from deflect.ranking.documents import is_suggested
 from deflect.site import build as site
 
 log = logging.getLogger("mkdocs.plugins.deflect")
@@ -46,14 +48,15 @@ def on_page_markdown(markdown, page, config, files):
 def on_page_content(html, page, config, files):
     """Collect the page as published: source path, URL, title, front matter, HTML and table of contents."""
     toc = flatten_toc(page.toc, lambda link: (link.level, link.id, link.title), lambda link: link.children)
-    site.collect(
-        Page(
-            path=page.file.src_uri,
-            url=page.url,
-            title=page.title or "",
-            markdown=page.markdown or "",
-            meta=dict(page.meta),
-            rendered=Rendered(html, toc),
-        )
+    published = Page(
+        path=page.file.src_uri,
+        url=page.url,
+        title=page.title or "",
+        markdown=page.markdown or "",
+        meta=dict(page.meta),
+        rendered=Rendered(html, toc),
     )
+    site.collect(published)
+    if not is_suggested(published):  # the app records feedback for indexed articles only
+        page.meta["hide"] = [*(page.meta.get("hide") or []), "feedback"]
     return html
