@@ -58,5 +58,6 @@ def on_page_content(html, page, config, files):
     )
     site.collect(published)
     if not is_suggested(published):  # the app records feedback for indexed articles only
-        page.meta["hide"] = [*(page.meta.get("hide") or []), "feedback"]
+        hidden = page.meta.get("hide") or []
+        page.meta["hide"] = [*([hidden] if isinstance(hidden, str) else hidden), "feedback"]
     return html
