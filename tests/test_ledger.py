@@ -214,3 +214,15 @@ def test_a_comment_holding_personal_data_is_refused_with_the_fix_and_not_kept(ap
         app.extensions["deflect_store"], Period.last_days(1, dt.date.today()), WINDOW, dt.datetime.now(dt.UTC)
     )
     assert found["articles"] == [] or all(not a["comments"] for a in found["articles"])
+
+
+def test_an_article_only_answered_on_the_site_is_named_by_its_title_on_the_dashboard(app, client):
+    """Its title came from the form's visits only: an article never shown there was named by its URL."""
+    page = "/faq/billing/seat-counts/"
+    assert client.post("/api/feedback", json={"page": page, "helpful": False}).status_code == 201
+    found = figures(
+        app.extensions["deflect_store"], Period.last_days(1, dt.date.today()), WINDOW, dt.datetime.now(dt.UTC)
+    )
+    [article] = found["articles"]
+    assert article["url"] == "faq/billing/seat-counts/" and article["not_helpful"] == 1
+    assert article["title"] == "How learner seats are counted"

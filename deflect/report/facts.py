@@ -40,7 +40,8 @@ def feedback_facts(rows: list[dict]) -> list[tuple]:
     counted = Counter(
         (row["created_at"][:10], "helpful" if row["helpful"] else "not_helpful", "", "", row["page"]) for row in rows
     )
-    return [(*key, "", n) for key, n in counted.items()]
+    titles = {row["page"]: row["title"] for row in rows if row.get("title")}
+    return [(*key, titles.get(key[4], ""), n) for key, n in counted.items()]
 
 
 def _count_visit(rows: list[dict], window: dt.timedelta, now: dt.datetime, counted: Counter, titles: dict) -> None:

@@ -88,7 +88,7 @@ class LedgerQueries:
         """The page feedback given in [since, until), oldest first."""
         with self._connect() as connection:
             rows = connection.execute(
-                "SELECT created_at, page, helpful, comment FROM page_feedback"
+                "SELECT created_at, page, helpful, comment, title FROM page_feedback"
                 " WHERE created_at >= ? AND created_at < ? ORDER BY id",
                 (stamp(since), stamp(until)),
             ).fetchall()
@@ -141,7 +141,7 @@ class LedgerQueries:
                 (moment,),
             ).fetchall()
             feedback = connection.execute(
-                "SELECT created_at, page, helpful, comment FROM page_feedback WHERE created_at < ?", (moment,)
+                "SELECT created_at, page, helpful, comment, title FROM page_feedback WHERE created_at < ?", (moment,)
             ).fetchall()
             facts = count([dict(r) for r in events], [dict(r) for r in feedback])
             for fact in facts:

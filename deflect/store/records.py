@@ -41,10 +41,13 @@ class RecordQueries:
             rows = connection.execute("SELECT * FROM content_gaps ORDER BY count DESC, last_seen DESC").fetchall()
         return [dict(row) for row in rows]
 
-    def record_page_feedback(self, page: str, helpful: bool, comment: str | None = None) -> None:
-        """Record a "Was this page helpful?" answer from the site, with the reader's comment if any."""
+    def record_page_feedback(
+        self, page: str, helpful: bool, comment: str | None = None, title: str | None = None
+    ) -> None:
+        """Record a "Was this page helpful?" answer from the site, with the reader's comment if any and
+        the article's title (so the dashboard names an article the support form never showed)."""
         with self._connect(write=True) as connection:
             connection.execute(
-                "INSERT INTO page_feedback (created_at, page, helpful, comment) VALUES (?, ?, ?, ?)",
-                (stamp(utcnow()), page[:500], int(helpful), comment or None),
+                "INSERT INTO page_feedback (created_at, page, helpful, comment, title) VALUES (?, ?, ?, ?, ?)",
+                (stamp(utcnow()), page[:500], int(helpful), comment or None, title[:500] if title else None),
             )

@@ -147,6 +147,10 @@ MIGRATIONS: tuple[str | Migration, ...] = (
     );
     INSERT INTO chores (name, last_run) VALUES ('purge', '1970-01-01T00:00:00.000000+00:00')
     """,
+    # 4: the article's title with each page answer, for articles the support form never showed.
+    """
+    ALTER TABLE page_feedback ADD COLUMN title TEXT
+    """,
 )
 
 IDENTITY = re.compile(r"\bINTEGER PRIMARY KEY\b", re.IGNORECASE)

@@ -50,7 +50,7 @@ def feedback():
             'an article page, like "faq/accounts/reset-password/"',
         )
     text = " ".join(comment.split()) if comment else None  # one line: no control characters reach a report
-    resources().quick_store.record_page_feedback(article.url, helpful, text)  # a busy store: 503 at once
+    resources().quick_store.record_page_feedback(article.url, helpful, text, article.title)  # a busy store: 503 at once
     return jsonify({"ok": True}), 201
 
 
