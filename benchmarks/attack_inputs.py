@@ -17,6 +17,8 @@ from urllib.parse import quote_from_bytes
 
 from hypothesis import strategies as st
 
+from tests.helpers import GOOD_PROBLEM
+
 EMAIL = "admin@springfield.example"
 VICTIM = "victim@evil.test"  # the address a relay or injection would add; never a typed address
 # A request each form of the project's kb/ accepts: tag, description (the subject's summary), fields.
@@ -24,20 +26,7 @@ BASES = {
     "problem": (
         "HIGH",
         "Students not receiving points for quiz completions",
-        {
-            "problem_summary": "Students completed quizzes in course 123 but no points arrived in Orbit.",
-            "steps_to_reproduce": "1. Learner 4411 completes quiz 9 in course 123\n2. Moodle marks the quiz complete\n"
-            "3. The Orbit balance does not change",
-            "expected_result": "The learner gets 25 points for the quiz, as the rule says.",
-            "actual_result": "Nothing is awarded and the webhook log shows no error at all.",
-            "environment": "Production",
-            "impact": "About 200 learners in three active courses are missing points.",
-            "organisation": "Springfield University",
-            "plan": "standard",
-            "region": "europe",
-            "lms": "Moodle",
-            "lms_version": "Moodle 4.1, plugin 3.2.0",
-        },
+        GOOD_PROBLEM,
     ),
     "question": (
         "QUESTION",

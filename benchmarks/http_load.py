@@ -40,6 +40,7 @@ import threading
 import time
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -151,13 +152,7 @@ def load(
         if connection is not None:
             connection.close()
 
-    threads = [threading.Thread(target=client) for _ in range(concurrency)]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    run.seconds = time.perf_counter() - started
+    run.seconds = run_clients(client, concurrency)
     return run
 
 
@@ -210,14 +205,19 @@ def file_requests(name: str, host: str, port: int, requests: int, concurrency: i
                 else:
                     run.latencies.append(elapsed)
 
+    run.seconds = run_clients(client, concurrency)
+    return run
+
+
+def run_clients(client: Callable[[], None], concurrency: int) -> float:
+    """Run `client` in `concurrency` threads at once; return the seconds until the last one ended."""
     threads = [threading.Thread(target=client) for _ in range(concurrency)]
     started = time.perf_counter()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    run.seconds = time.perf_counter() - started
-    return run
+    return time.perf_counter() - started
 
 
 def free_port() -> int:

@@ -47,7 +47,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script: the tests folder's servers are imported as a package
     sys.path.insert(0, str(ROOT))
 
-from benchmarks.http_load import CUSTOMERS, Run, load, typed_questions  # noqa: E402
+from benchmarks.http_load import CUSTOMERS, Run, load, run_clients, typed_questions  # noqa: E402
 from tests.helpers import copy_kb  # noqa: E402
 from tests.postgres_server import PostgresServer  # noqa: E402
 from tests.redis_server import RedisServer, start_redis  # noqa: E402
@@ -105,13 +105,7 @@ def file_many(port: int, count: int, concurrency: int, tag: str) -> Filings:
                     filings.failed[status, reason(answer)] += 1
                     filings.run.errors[f"HTTP {status}"] = filings.run.errors.get(f"HTTP {status}", 0) + 1
 
-    threads = [threading.Thread(target=client) for _ in range(concurrency)]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    filings.run.seconds = time.perf_counter() - started
+    filings.run.seconds = run_clients(client, concurrency)
     return filings
 
 

@@ -36,12 +36,13 @@ connection.execute("ROLLBACK")
 WRITE_VERSION = 18  # offset of the header byte "file format write version" (1 or 2; more: read-only)
 
 
-class HeldLock:
-    """Another process holding the store's write lock (`BEGIN IMMEDIATE`) until `release()`."""
+class LockHolder:
+    """Another process running `script` with `args`: it takes a lock, prints "locked" and holds the lock
+    until `release()` (or until the test dies: its stdin closes)."""
 
-    def __init__(self, path: Path):
+    def __init__(self, script: str, *args: str):
         self.process = subprocess.Popen(
-            [sys.executable, "-c", HOLDER, str(path)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+            [sys.executable, "-c", script, *args], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
         )
         line = self.process.stdout.readline()
         assert line.strip() == "locked", f"the lock holder did not take the lock: {line!r}"
@@ -53,11 +54,18 @@ class HeldLock:
             self.process.wait(10)
         self.process.stdout.close()
 
-    def __enter__(self) -> HeldLock:
+    def __enter__(self) -> LockHolder:
         return self
 
     def __exit__(self, *exc) -> None:
         self.release()
+
+
+class HeldLock(LockHolder):
+    """Another process holding the store's write lock (`BEGIN IMMEDIATE`) until `release()`."""
+
+    def __init__(self, path: Path):
+        super().__init__(HOLDER, str(path))
 
 
 def checkpoint(path: Path, timeout: float = 10) -> None:

@@ -185,14 +185,19 @@ class LiveServer:
 
     def stop(self, timeout: float = 20) -> int:
         """Send Ctrl-C (SIGINT), as a person would, and wait for a clean exit; kill if it hangs."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
-            try:
-                self.process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        return self.process.returncode
+        return interrupt(self.process, timeout)
+
+
+def interrupt(process: subprocess.Popen, timeout: float = 20) -> int:
+    """Send Ctrl-C (SIGINT), as a person would, and wait for a clean exit; kill if it hangs. The exit code."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    return process.returncode
 
 
 def start_server(

@@ -9,14 +9,13 @@ standby or an operator's emergency switch does. A stopped server is `PostgresSer
 from __future__ import annotations
 
 import contextlib
-import subprocess
-import sys
 from collections.abc import Iterator
 
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
 
 from deflect.store.schema import tables
+from tests.faults import LockHolder
 from tests.postgres_server import ADMIN_PASSWORD
 
 HOLDER = """
@@ -29,31 +28,11 @@ connection.rollback()
 """
 
 
-class HeldTables:
+class HeldTables(LockHolder):
     """Another process holding every table of the store in EXCLUSIVE mode until `release()`."""
 
     def __init__(self, url: str):
-        self.process = subprocess.Popen(
-            [sys.executable, "-c", HOLDER, url, ", ".join(tables())],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        line = self.process.stdout.readline()
-        assert line.strip() == "locked", f"the lock holder did not take the lock: {line!r}"
-
-    def release(self) -> None:
-        """Roll back and end the holder process."""
-        if self.process.poll() is None:
-            self.process.stdin.close()
-            self.process.wait(10)
-        self.process.stdout.close()
-
-    def __enter__(self) -> HeldTables:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.release()
+        super().__init__(HOLDER, url, ", ".join(tables()))
 
 
 def admin(url: str) -> psycopg.Connection:

@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.helpers import GOOD_FIELDS
+from tests.helpers import GOOD_FIELDS, interrupt
 from tests.loopback import SmtpServer, free_port
 from tests.nginx_front import start_nginx
 
@@ -80,14 +80,7 @@ class Instance:
 
     def stop(self, timeout: float = 20) -> int | None:
         """Ctrl-C (SIGINT) and wait for a clean exit; kill if it hangs."""
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
-            try:
-                self.process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        return self.process.returncode if self.process else None
+        return interrupt(self.process, timeout) if self.process is not None else None
 
     def output(self) -> str:
         return self.log.read_text(errors="replace") if self.log.exists() else ""

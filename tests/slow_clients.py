@@ -120,3 +120,18 @@ class Client:
 
     def close(self) -> None:
         self.connection.close()
+
+
+def forged_forwarded_statuses(port: int, source: str, count: int = 121) -> list[int]:
+    """The statuses of `count` searches from one loopback address, each claiming another address in
+    X-Forwarded-For (what a client that bypasses the proxy sends to buy fresh limit buckets)."""
+    direct = Client(port, source)
+    try:
+        return [
+            direct.request(
+                "GET", "/support/api/suggest?q=password", headers={"X-Forwarded-For": f"198.51.100.{n % 250}"}
+            )[0]
+            for n in range(count)
+        ]
+    finally:
+        direct.close()

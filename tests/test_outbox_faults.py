@@ -20,22 +20,10 @@ from hypothesis import strategies as st
 from deflect.delivery.channels import senders_for
 from deflect.delivery.outbox import Backoff, Worker, deliver_pending
 from tests.delivery_fixtures import ROOT, file_sample
+from tests.helpers import GOOD_PROBLEM
 from tests.loopback import free_port
 
 SUPPORT = "support@orbit-rewards.example"
-FIELDS = {
-    "problem_summary": "Students completed quizzes in course 123 but no points arrived in Orbit.",
-    "steps_to_reproduce": "1. Learner 4411 completes quiz 9 in course 123\n2. Moodle marks it complete\n3. No points",
-    "expected_result": "The learner gets 25 points for the quiz, as the rule says.",
-    "actual_result": "Nothing is awarded and the webhook log shows no error at all.",
-    "environment": "Production",
-    "impact": "About 200 learners in three active courses are missing points.",
-    "organisation": "Springfield University",
-    "plan": "standard",
-    "region": "europe",
-    "lms": "Moodle",
-    "lms_version": "Moodle 4.1, plugin 3.2.0",
-}
 
 
 def wait_for(condition, timeout: float = 20.0, what: str = "condition"):
@@ -98,7 +86,7 @@ class AppProcess:
             "subject": "[HIGH] Students not receiving points for quiz completions",
             "email": "admin@springfield.example",
             "name": "Ann Lee",
-            "fields": FIELDS,
+            "fields": GOOD_PROBLEM,
         }
         status, answer = self.post(body)
         assert status == 428, answer

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from deflect.web import http_server
-from tests.slow_clients import Client, Slowloris, answer_time, raw_request, status_of
+from tests.slow_clients import Slowloris, answer_time, forged_forwarded_statuses, raw_request, status_of
 
 
 @pytest.fixture(scope="module")
@@ -72,16 +72,7 @@ def test_oversized_headers_are_refused(served):
 
 def test_without_trusted_proxies_a_forged_forwarded_for_does_not_buy_a_fresh_bucket(served):
     """The server passes forwarding headers on; the app, trusting no proxy, ignores them."""
-    direct = Client(served.port, "127.0.0.30")
-    try:
-        statuses = [
-            direct.request(
-                "GET", "/support/api/suggest?q=password", headers={"X-Forwarded-For": f"198.51.100.{n % 250}"}
-            )[0]
-            for n in range(121)
-        ]
-    finally:
-        direct.close()
+    statuses = forged_forwarded_statuses(served.port, "127.0.0.30")
     assert statuses.count(200) == 120 and statuses[-1] == 429
 
 

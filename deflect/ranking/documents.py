@@ -100,8 +100,11 @@ def is_landing_page(path: str, text: PageText) -> bool:
 
 
 def is_suggested(page: Page) -> bool:
-    """Whether search suggests this page: an article (not excluded from search) and no landing page."""
-    return is_article(page.meta or {}) and not is_landing_page(page.path, rendered_page_text(page))
+    """Whether search suggests this page: an article (not excluded from search) and no landing page.
+    Only a folder's index page is read for that (the others cannot be landing pages)."""
+    if not is_article(page.meta or {}):
+        return False
+    return PurePosixPath(page.path).stem not in INDEX_PAGES or not is_landing_page(page.path, rendered_page_text(page))
 
 
 def article_record(page: Page, text: PageText | None = None) -> ArticleRecord:
