@@ -144,3 +144,16 @@ def test_no_serious_accessibility_violations_on_the_dashboard(page, served, acco
     (steps.folder / "axe.json").write_text(json.dumps(violations, indent=1))
     blocking = [v for v in violations if v["impact"] in ("serious", "critical")]
     assert not blocking, [(v["id"], v["help"], [n["target"] for n in v["nodes"][:5]]) for v in blocking]
+
+
+@pytest.mark.browser_context_args(viewport={"width": 375, "height": 740}, is_mobile=True, has_touch=True)
+def test_on_a_phone_the_dashboard_fits_and_its_wide_tables_scroll_inside_it(page, served, account, steps):
+    """The tables of the form/tag pair widened the page to 578 px, so a phone zoomed the whole dashboard out."""
+    a_deflected_visit(page)
+    log_in(page)
+    expect(page.locator("canvas[data-chart-for=rate-by-form][data-drawn=true]")).to_have_count(1)
+    assert page.evaluate("[window.innerWidth, document.documentElement.scrollWidth]") == [375, 375]
+    wide = page.locator(".scroll:has(table#articles)")
+    assert wide.evaluate("e => e.scrollWidth > e.clientWidth")  # the articles' ten columns scroll in their box
+    page.locator("#by-form-title").scroll_into_view_if_needed()
+    steps.shot("phone-rates", full_page=False)
